@@ -5,6 +5,7 @@ import PackageDescription
 //
 //   CPNG, CInotifyTools        system libraries (libpng-dev, libinotifytools0-dev)
 //   CPNGShim                   the only C code: owns libpng's setjmp so longjmp never crosses Swift
+//   VisdropFileSystem          POSIX file operations (no-follow reads, atomic writes, appends)
 //   VisdropJSON, VisdropNPY    pure-Swift formats, no dependencies
 //   VisdropPNG                 array -> pixels -> PNG through CPNGShim
 //   VisdropConfigText          JSON/YAML value -> mmengine-style config.py text
@@ -36,6 +37,7 @@ let package = Package(
             providers: [.apt(["libinotifytools0-dev"])]
         ),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        .target(name: "VisdropFileSystem"),
         .target(name: "VisdropJSON"),
         .target(name: "VisdropNPY"),
         .target(name: "VisdropPNG", dependencies: ["CPNGShim", "VisdropNPY"]),
@@ -46,14 +48,14 @@ let package = Package(
         .target(
             name: "VisdropBackend",
             dependencies: [
-                "VisdropJSON", "VisdropNPY", "VisdropPNG", "VisdropConfigText",
+                "VisdropJSON", "VisdropNPY", "VisdropPNG", "VisdropConfigText", "VisdropFileSystem",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "VisdropAgent",
             dependencies: [
-                "VisdropBackend", "CInotifyTools",
+                "VisdropBackend", "VisdropFileSystem", "CInotifyTools",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

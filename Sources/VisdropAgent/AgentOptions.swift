@@ -1,0 +1,38 @@
+import Logging
+import VisdropFileSystem
+
+/// Every setting of the agent, with its default (the README and `config/visdrop.yaml` list them).
+public struct AgentOptions: Sendable, Equatable {
+    /// The folder training scripts drop files into (`drop`).
+    public var dropDirectory: String = "drop"
+    /// The folder the LocalVisBackend save_dirs are written to (`out`).
+    public var outputDirectory: String = "vis_data"
+    /// Where filed sources are moved instead of being removed; nil removes them (`archive`).
+    public var archiveDirectory: String? = nil
+    /// How long a file found by a scan (not by an event) must be unchanged before it is
+    /// filed, so a file still being written in place is not read half-way (`settle-ms`).
+    public var settleMilliseconds: Int = 1000
+    /// The largest dropped file that is read; larger ones are rejected (`max-file-bytes`).
+    public var maximumFileBytes: Int = 256 << 20
+    /// Flush outputs to disk before removing a source (`durable`); turn off only for scratch runs.
+    public var durable: Bool = true
+    /// The zlib level of written PNGs, 0 to 9 (`png-compression`).
+    public var pngCompressionLevel: Int = 1
+    /// mmengine's `img_save_dir` (`img-save-dir`).
+    public var imageSaveDirectory: String = "vis_image"
+    /// mmengine's `config_save_file` (`config-save-file`).
+    public var configSaveFile: String = "config.py"
+    /// mmengine's `scalar_save_file` (`scalar-save-file`).
+    public var scalarSaveFile: String = "scalars.json"
+    /// The least severe log level printed (`log-level`).
+    public var logLevel: Logger.Level = .info
+
+    /// Creates options with every default.
+    public init() {}
+
+    /// The folder for the agent's own state (journal, wake-up file): `OUT/.visdrop`.
+    public var stateDirectory: String { Path.join(outputDirectory, ".visdrop") }
+
+    /// The folder rejected files are moved to: `DROP/.rejected`.
+    public var rejectedDirectory: String { Path.join(dropDirectory, ".rejected") }
+}

@@ -1,0 +1,53 @@
+/// Counts and latencies of the files an agent run has handled, for its log lines and summary.
+public struct FilingStatistics: Sendable, Equatable {
+    /// Files filed, by kind label (image, config, scalars).
+    public private(set) var filed: [String: Int] = [:]
+    /// Scalar records appended.
+    public private(set) var records = 0
+    /// Files set aside in `.rejected`.
+    public private(set) var rejected = 0
+    /// Files kept for a retry because the output could not be written.
+    public private(set) var retried = 0
+    /// The slowest filing, in nanoseconds.
+    public private(set) var maximumNanoseconds: UInt64 = 0
+    private var totalNanoseconds: UInt64 = 0
+
+    /// Creates empty statistics.
+    public init() {}
+
+    /// All files filed, whatever their kind.
+    public var totalFiled: Int { filed.values.reduce(0, +) }
+
+    mutating func record(_ outcome: FilingOutcome, nanoseconds: UInt64) {
+        switch outcome {
+        case .filed(let kind, _, let count):
+            filed[kind.label, default: 0] += 1
+            records += count
+        case .rejected: rejected += 1
+        case .retry: retried += 1
+        case .skipped: return
+        }
+        totalNanoseconds += nanoseconds
+        maximumNanoseconds = max(maximumNanoseconds, nanoseconds)
+    }
+
+    /// One line: files filed by kind, records, rejected, retries and the mean and worst latency.
+    public var summary: String {
+        let handled = totalFiled + rejected + retried
+        let mean = handled == 0 ? 0 : Double(totalNanoseconds) / Double(handled) / 1e6
+        let kinds = ["image", "scalars", "config"].map { "\($0)=\(filed[$0, default: 0])" }.joined(separator: " ")
+        return "filed \(totalFiled) (\(kinds)), records \(records), rejected \(rejected), retries \(retried), "
+            + "latency mean \(Self.milliseconds(mean)) max \(Self.milliseconds(Double(maximumNanoseconds) / 1e6))"
+    }
+
+    static func milliseconds(_ value: Double) -> String {
+        let hundredths = (value * 100).rounded()
+        return "\(Int(hundredths) / 100).\(String(Int(hundredths) % 100).leftPadded(to: 2)) ms"
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,294 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// The POSIX file operations visdrop needs, each system call wrapped once, here.
+///
+/// Reads never follow symbolic links and never block on FIFOs; writes of whole files are
+/// atomic (a temporary file in the same directory, then `rename`), and appends are a single
+/// `write` on an `O_APPEND` descriptor, so a reader never sees a torn line.
+public enum FileSystem {
+    /// The type of a directory entry, as seen without following links.
+    public enum EntryType: Sendable, Equatable {
+        case regularFile, directory, symbolicLink, other
+    }
+
+    /// One entry of a directory listing.
+    public struct DirectoryEntry: Sendable, Equatable {
+        /// The entry's name within its directory.
+        public let name: String
+        /// The entry's type (not following links).
+        public let type: EntryType
+        /// Modification time in nanoseconds since the epoch.
+        public let modificationTime: Int64
+        /// Size in bytes.
+        public let size: Int
+    }
+
+    /// Which file a path named at one moment: device, inode, size and modification time.
+    public struct FileIdentity: Sendable, Equatable, CustomStringConvertible {
+        /// The device number.
+        public var device: UInt64
+        /// The inode number.
+        public var inode: UInt64
+        /// The size in bytes.
+        public var size: Int
+        /// The modification time in nanoseconds since the epoch.
+        public var modificationTime: Int64
+
+        /// Creates an identity from its parts.
+        public init(device: UInt64, inode: UInt64, size: Int, modificationTime: Int64) {
+            self.device = device
+            self.inode = inode
+            self.size = size
+            self.modificationTime = modificationTime
+        }
+
+        init(_ info: stat) {
+            self.init(
+                device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int(info.st_size),
+                modificationTime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+        }
+
+        /// `device inode size mtime`, as the journal stores it.
+        public var description: String { "\(device) \(inode) \(size) \(modificationTime)" }
+    }
+
+    /// A regular file's bytes and the identity of the file they were read from.
+    public struct RegularFileContents: Sendable {
+        /// The whole file.
+        public let bytes: [UInt8]
+        /// The file's identity when it was opened.
+        public let identity: FileIdentity
+    }
+
+    /// The identity of the entry at `path` without following links, or nil when there is none.
+    public static func identity(at path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(info)
+    }
+
+    /// Reads a whole regular file, refusing links, FIFOs, devices and files over `maximumBytes`.
+    ///
+    /// The file is opened with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` before any
+    /// byte is read, so a FIFO or device planted in the drop folder cannot block or feed us.
+    public static func readRegularFile(at path: String, maximumBytes: Int) throws(FileSystemError)
+        -> RegularFileContents
+    {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError(errno: errno, operation: "fstat", path: path) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw FileSystemError(kind: .notRegularFile(describe(mode: info.st_mode)), operation: "open", path: path)
+        }
+        let size = Int(info.st_size)
+        guard size <= maximumBytes else {
+            throw FileSystemError(kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
+        }
+        // Read one byte past the size seen by fstat, so growth while reading is noticed.
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while filled < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(errno: errno, operation: "read", path: path)
+            }
+            if got == 0 { break }
+            filled += got
+            if filled > maximumBytes {
+                throw FileSystemError(kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
+            }
+            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size))) }
+        }
+        bytes.removeSubrange(filled...)
+        return RegularFileContents(bytes: bytes, identity: FileIdentity(info))
+    }
+
+    /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
+    ///
+    /// With `durable`, the data and the directory entry are flushed to disk before returning.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) {
+        let temporary = temporaryPath(beside: path)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "create", path: temporary) }
+        do throws(FileSystemError) {
+            try writeAll(bytes, to: fd, path: temporary)
+            if durable, fsync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: temporary) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let failure = FileSystemError(errno: errno, operation: "rename", path: path)
+            unlink(temporary)
+            throw failure
+        }
+        if durable { try syncDirectory(containing: path) }
+    }
+
+    /// Appends `bytes` to `path` (created if missing) with one `write`; returns the file's length before.
+    ///
+    /// The descriptor is opened with `O_APPEND`, so concurrent appenders never interleave
+    /// inside one call; with `durable`, the data is flushed before returning.
+    @discardableResult
+    public static func append(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) -> Int {
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw FileSystemError(errno: errno, operation: "fstat", path: path) }
+        let before = Int(info.st_size)
+        do throws(FileSystemError) {
+            try writeAll(bytes, to: fd, path: path)
+        } catch {
+            // Never leave a partial line behind: cut the file back to where it was.
+            _ = ftruncate(fd, off_t(before))
+            throw error
+        }
+        if durable, fdatasync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+        return before
+    }
+
+    /// Cuts `path` back to `length` bytes (used to undo an append that was not committed).
+    public static func truncate(_ path: String, to length: Int) throws(FileSystemError) {
+        guard Glibc.truncate(path, off_t(length)) == 0 else {
+            throw FileSystemError(errno: errno, operation: "truncate", path: path)
+        }
+    }
+
+    /// Creates `path` and any missing parents, like `mkdir -p`.
+    public static func makeDirectories(_ path: String) throws(FileSystemError) {
+        if mkdir(path, 0o755) == 0 || errno == EEXIST {
+            guard entryType(at: path) == .directory else {
+                throw FileSystemError(kind: .notRegularFile("not a directory"), operation: "mkdir", path: path)
+            }
+            return
+        }
+        guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "mkdir", path: path) }
+        let parent = Path.directory(of: path)
+        guard parent != path, !parent.isEmpty else { throw FileSystemError(errno: ENOENT, operation: "mkdir", path: path) }
+        try makeDirectories(parent)
+        guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
+            throw FileSystemError(errno: errno, operation: "mkdir", path: path)
+        }
+    }
+
+    /// Removes a file (not a directory).
+    public static func removeFile(_ path: String) throws(FileSystemError) {
+        guard unlink(path) == 0 else { throw FileSystemError(errno: errno, operation: "unlink", path: path) }
+    }
+
+    /// Renames `source` to `destination`, replacing it; both must be on one file system.
+    public static func move(_ source: String, to destination: String) throws(FileSystemError) {
+        guard rename(source, destination) == 0 else {
+            throw FileSystemError(errno: errno, operation: "rename", path: source)
+        }
+    }
+
+    /// Flushes the directory that holds `path`, making a rename or unlink in it durable.
+    public static func syncDirectory(containing path: String) throws(FileSystemError) {
+        try syncDirectory(Path.directory(of: path))
+    }
+
+    /// Flushes a directory's entries to disk.
+    public static func syncDirectory(_ directory: String) throws(FileSystemError) {
+        let fd = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw FileSystemError(errno: errno, operation: "fsync", path: directory) }
+    }
+
+    /// The type of the entry at `path` without following links, or nil when there is none.
+    public static func entryType(at path: String) -> EntryType? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return entryType(mode: info.st_mode)
+    }
+
+    /// The size of the file at `path` without following links, or nil when there is none.
+    public static func size(at path: String) -> Int? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Int(info.st_size)
+    }
+
+    /// Lists a directory without following links; `.` and `..` are left out.
+    public static func listDirectory(_ path: String) throws(FileSystemError) -> [DirectoryEntry] {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
+        guard let stream = fdopendir(fd) else {
+            close(fd)
+            throw FileSystemError(errno: errno, operation: "opendir", path: path)
+        }
+        defer { closedir(stream) }
+        var entries: [DirectoryEntry] = []
+        while let entry = readdir(stream) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name == "." || name == ".." { continue }
+            var info = stat()
+            guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
+            let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            entries.append(
+                DirectoryEntry(
+                    name: name, type: entryType(mode: info.st_mode), modificationTime: nanoseconds,
+                    size: Int(info.st_size)))
+        }
+        return entries
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(FileSystemError) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress.map { $0 + written }, buffer.count - written)
+            }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(errno: errno, operation: "write", path: path)
+            }
+            written += result
+        }
+    }
+
+    private static let temporaryCounter = TemporaryCounter()
+
+    private static func temporaryPath(beside path: String) -> String {
+        let directory = Path.directory(of: path)
+        let name = Path.lastComponent(of: path)
+        let unique = "\(getpid())-\(temporaryCounter.next())"
+        let temporaryName = ".\(name).visdrop-\(unique).tmp"
+        return directory.isEmpty ? temporaryName : directory + "/" + temporaryName
+    }
+
+    private static func entryType(mode: mode_t) -> EntryType {
+        switch mode & S_IFMT {
+        case S_IFREG: return .regularFile
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        default: return .other
+        }
+    }
+
+    private static func describe(mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+#if canImport(Glibc)
+    import Glibc
+#endif
+import Logging
+import ServiceLifecycle
+import VisdropAgent
+
+/// The `visdrop` command: argument parsing and logging set-up only; the work is in VisdropAgent.
+@main
+struct Visdrop: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "File dropped .npy arrays, scalar JSON and configs in mmengine LocalVisBackend layout.",
+        discussion: """
+            Exit codes: 0 success; 1 some files were rejected (ingest); 2 some files could not be \
+            written and were kept (ingest); 3 the agent could not start; 64 bad arguments.
+            """,
+        subcommands: [Watch.self, Ingest.self],
+        defaultSubcommand: Watch.self
+    )
+}
+
+/// Options shared by `watch` and `ingest`; each overrides the configuration file.
+struct AgentArguments: ParsableArguments {
+    @Option(name: .long, help: "A YAML or JSON file of options (keys are these options' long names).")
+    var config: String?
+
+    @Option(name: .long, help: "The drop folder to watch. (default: drop)")
+    var drop: String?
+
+    @Option(name: .long, help: "The output folder: a LocalVisBackend save_dir per drop subfolder. (default: vis_data)")
+    var out: String?
+
+    @Option(name: .long, help: "Move filed sources here instead of removing them. (default: remove)")
+    var archive: String?
+
+    @Option(name: .customLong("settle-ms"), help: "Quiet time before a scanned (not event-reported) file is filed. (default: 1000)")
+    var settleMilliseconds: Int?
+
+    @Option(name: .customLong("max-file-bytes"), help: "Reject dropped files larger than this. (default: 268435456)")
+    var maximumFileBytes: Int?
+
+    @Option(name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
+    var durable: Bool?
+
+    @Option(name: .customLong("png-compression"), help: "zlib level of written PNGs, 0-9. (default: 1)")
+    var pngCompression: Int?
+
+    @Option(name: .customLong("img-save-dir"), help: "mmengine's img_save_dir. (default: vis_image)")
+    var imageSaveDirectory: String?
+
+    @Option(name: .customLong("config-save-file"), help: "mmengine's config_save_file. (default: config.py)")
+    var configSaveFile: String?
+
+    @Option(name: .customLong("scalar-save-file"), help: "mmengine's scalar_save_file. (default: scalars.json)")
+    var scalarSaveFile: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (default: info)")
+    var logLevel: String?
+
+    func validate() throws {
+        if let pngCompression, !(0...9).contains(pngCompression) {
+            throw ValidationError("--png-compression must be from 0 to 9")
+        }
+        if let settleMilliseconds, settleMilliseconds < 0 { throw ValidationError("--settle-ms must be >= 0") }
+        if let maximumFileBytes, maximumFileBytes < 1 { throw ValidationError("--max-file-bytes must be >= 1") }
+        if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+        }
+    }
+
+    /// The configuration file's options (or the defaults) with these arguments on top.
+    func options() throws -> AgentOptions {
+        var options = try config.map { path throws(AgentSetupError) in try AgentOptions.load(configurationFile: path) }
+            ?? AgentOptions()
+        if let drop { options.dropDirectory = drop }
+        if let out { options.outputDirectory = out }
+        if let archive { options.archiveDirectory = archive }
+        if let settleMilliseconds { options.settleMilliseconds = settleMilliseconds }
+        if let maximumFileBytes { options.maximumFileBytes = maximumFileBytes }
+        if let durable { options.durable = durable }
+        if let pngCompression { options.pngCompressionLevel = pngCompression }
+        if let imageSaveDirectory { options.imageSaveDirectory = imageSaveDirectory }
+        if let configSaveFile { options.configSaveFile = configSaveFile }
+        if let scalarSaveFile { options.scalarSaveFile = scalarSaveFile }
+        if let logLevel, let level = Logger.Level(rawValue: logLevel) { options.logLevel = level }
+        return options
+    }
+
+    /// Loads the options and bootstraps logging to standard error at the chosen level.
+    func bootstrap() throws -> (AgentOptions, Logger) {
+        let options: AgentOptions
+        do {
+            options = try self.options()
+        } catch let error as AgentSetupError {
+            printError(error.description)
+            throw ExitCode(3)
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = options.logLevel
+            return handler
+        }
+        return (options, Logger(label: "visdrop"))
+    }
+}
+
+/// Prints a message for the user to standard error.
+func printError(_ message: String) {
+    fputs("visdrop: \(message)\n", stderr)
+}

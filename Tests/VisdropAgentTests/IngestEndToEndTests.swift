@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import VisdropJSON
+
+/// `visdrop ingest`: one pass over the drop folder, configs, file_path, archives, exit codes.
+@Suite("visdrop ingest, end to end")
+struct IngestEndToEndTests {
+    @Test("JSON and YAML configs become a config.py that mmengine loads back equal")
+    func configsLoadBackEqual() throws {
+        let fixtures = try Fixtures.directory() + "/configs"
+        for name in ["small", "detector", "toplevel_non_identifier"] {
+            for format in ["json", "yaml"] {
+                let workspace = try TestWorkspace()
+                let source = fixtures + "/\(name).\(format)"
+                let dropName = format == "json" ? "config.json" : "\(name).yaml"
+                try workspace.writeInPlace("run/\(dropName)", try workspace.bytes(source))
+                let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+                #expect(result.status == 0, "\(name).\(format): \(result.log)")
+                let comparison = try Python.run(
+                    """
+                    import json, sys, yaml
+                    from mmengine.config import Config
+                    loaded = Config.fromfile(sys.argv[1]).to_dict()
+                    with open(sys.argv[2]) as f:
+                        expected = json.load(f) if sys.argv[2].endswith('.json') else yaml.safe_load(f)
+                    print('equal' if loaded == expected else f'different: {loaded!r} != {expected!r}')
+                    """, arguments: [workspace.out + "/run/config.py", source])
+                #expect(comparison == "equal\n", "\(name).\(format): \(comparison)")
+            }
+        }
+    }
+
+    @Test("a .py config is copied byte for byte, and the latest drop wins")
+    func pythonConfigCopied() throws {
+        let workspace = try TestWorkspace()
+        let first = Array("lr = 0.1\n".utf8)
+        let second = Array("# second\nmodel = dict(type='ResNet')\nlr = 0.02\n".utf8)
+        try workspace.writeInPlace("exp.py", first)
+        try workspace.writeInPlace("exp2.py", second)
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: workspace.drop + "/exp.py")
+        let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+        #expect(try workspace.bytes(workspace.out + "/config.py") == second)
+    }
+
+    @Test("NAME@TARGET.json also appends to TARGET.json, as add_scalars' file_path does")
+    func filePathConvention() throws {
+        let workspace = try TestWorkspace()
+        let records = [#"{"val_acc": 0.91, "step": 12}"#, #"{"val_acc": 0.93, "step": 13}"#]
+        try workspace.writeInPlace("run/epoch@val.jsonl", Array(records.joined(separator: "\n").utf8))
+        let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+        let expected = try Python.expectedScalarLines(records)
+        #expect(workspace.text(workspace.out + "/run/val.json") == expected)
+        #expect(workspace.text(workspace.out + "/run/scalars.json") == expected)
+    }
+
+    @Test("the mmengine reference add_scalars calls, dropped as files, give mmengine's scalars.json")
+    func referenceScalarCalls() throws {
+        let workspace = try TestWorkspace()
+        let fixtures = try Fixtures.directory() + "/scalars"
+        let calls = workspace.text(fixtures + "/calls.jsonl").split(separator: "\n")
+        var drops: [(name: String, bytes: [UInt8])] = []
+        for (index, line) in calls.enumerated() {
+            guard case .object(let call) = try JSONParser().parse(Array(line.utf8)),
+                case .object(let record)? = call["record"], case .integer(let step)? = call["step"]
+            else { throw TestFailure("bad fixture line \(line)") }
+            var withStep = record
+            if !withStep.contains("step") { withStep["step"] = .integer(step) }
+            let target: String
+            if case .string(let filePath)? = call["file_path"] {
+                target = "call\(index)@\(filePath.dropLast(5)).json"
+            } else {
+                target = "call\(index).json"
+            }
+            drops.append((target, JSONWriter.pythonJSONBytes(.object(withStep))))
+        }
+        for (index, drop) in drops.enumerated() {
+            try workspace.writeInPlace(drop.name, drop.bytes)
+            try FileManager.default.setAttributes(
+                [.modificationDate: Date(timeIntervalSince1970: 1_700_000_000 + Double(index))],
+                ofItemAtPath: workspace.drop + "/" + drop.name)
+        }
+        let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+        let expected = workspace.text(fixtures + "/expected/scalars.json").split(separator: "\n").prefix(calls.count)
+        #expect(workspace.text(workspace.out + "/scalars.json").split(separator: "\n") == Array(expected))
+        #expect(workspace.text(workspace.out + "/val.json") == workspace.text(fixtures + "/expected/val.json"))
+    }
+
+    @Test("ingest exits 1 when something is rejected, after filing everything else")
+    func ingestExitCodeOnRejection() throws {
+        let workspace = try TestWorkspace()
+        try workspace.writeInPlace("good.json", Array(#"{"a": 1}"#.utf8))
+        try workspace.writeInPlace("bad.json", Array("{".utf8))
+        let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(result.status == 1)
+        #expect(workspace.text(workspace.out + "/scalars.json") == "{\"a\": 1, \"step\": 0}\n")
+        #expect(workspace.exists(workspace.drop + "/.rejected/bad.json.reason.txt"))
+        #expect(result.log.contains("rejected 1"))
+    }
+
+    @Test("--archive keeps every filed source, byte for byte, at its relative path")
+    func archiveKeepsSources() throws {
+        let workspace = try TestWorkspace()
+        let record = Array(#"{"a": 1}"#.utf8)
+        try workspace.writeInPlace("run/x.json", record)
+        let archive = workspace.root + "/archive"
+        let result = try AgentProcess.run(workspace.ingestArguments(["--archive", archive]), logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+        #expect(try workspace.bytes(archive + "/run/x.json") == record)
+        #expect(!workspace.exists(workspace.drop + "/run/x.json"))
+    }
+
+    @Test("options come from a config file, and a bad one is a clear error with exit code 3")
+    func configurationFile() throws {
+        let workspace = try TestWorkspace()
+        try workspace.writeInPlace("x.json", Array(#"{"a": 1}"#.utf8))
+        let config = workspace.root + "/visdrop.yaml"
+        try "drop: \(workspace.drop)\nout: \(workspace.out)\nscalar-save-file: metrics.json\n"
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try AgentProcess.run(["ingest", "--config", config], logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+        #expect(workspace.text(workspace.out + "/metrics.json") == "{\"a\": 1, \"step\": 0}\n")
+
+        try "drop: \(workspace.drop)\nsettle: 5\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try AgentProcess.run(["ingest", "--config", config], logPath: workspace.log)
+        #expect(bad.status == 3)
+        #expect(bad.log.contains("unknown option 'settle'"))
+    }
+
+    @Test("the committed example config lists every option with its default")
+    func exampleConfigurationIsComplete() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let workspace = try TestWorkspace()
+        let text = workspace.text(root + "/config/visdrop.yaml")
+        for key in ["drop", "out", "archive", "settle-ms", "max-file-bytes", "durable", "png-compression",
+            "img-save-dir", "config-save-file", "scalar-save-file", "log-level"]
+        {
+            #expect(text.contains("\n\(key): "), "config/visdrop.yaml lacks \(key)")
+        }
+        let result = try AgentProcess.run(
+            ["ingest", "--config", root + "/config/visdrop.yaml", "--drop", workspace.drop, "--out", workspace.out],
+            logPath: workspace.log)
+        #expect(result.status == 0, "\(result.log)")
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// Runs python3 (the ground truth: numpy, json, PyYAML, mmengine) and returns its standard output.
+enum Python {
+    static func run(_ script: String, arguments: [String] = [], input: String? = nil) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script] + arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let standardInput = Pipe()
+        process.standardInput = standardInput
+        try process.run()
+        if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
+        try standardInput.fileHandleForWriting.close()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestFailure(
+                "python3 failed (\(process.terminationStatus)); run scripts/install-deps --test if a module is missing:\n"
+                    + String(decoding: err, as: UTF8.self))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// What Python's `json.dumps` writes for each record with `step` set by `setdefault`.
+    static func expectedScalarLines(_ recordsJSON: [String], step: Int = 0) throws -> String {
+        let script = """
+            import json, sys
+            for line in sys.stdin.read().splitlines():
+                record = json.loads(line)
+                record.setdefault('step', \(step))
+                print(json.dumps(record))
+            """
+        return try run(script, input: recordsJSON.joined(separator: "\n"))
+    }
+}

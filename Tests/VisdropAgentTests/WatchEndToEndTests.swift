@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import VisdropNPY
+import VisdropPNG
+
+/// The real binary watching a real folder: files dropped the ways a training script drops them.
+@Suite("visdrop watch, end to end")
+struct WatchEndToEndTests {
+    @Test("a scalar file written in place is filed when closed, byte-identical to Python's json")
+    func scalarWrittenInPlace() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        let record = #"{"loss": 0.30000000000000004, "lr": 1e-05, "name": "caf\u00e9", "big": 12345678901234567890}"#
+        try workspace.writeInPlace("loss_0.json", Array(record.utf8))
+        let scalars = workspace.out + "/scalars.json"
+        try eventually("scalars.json to hold one line") { workspace.text(scalars).hasSuffix("\n") }
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines([record])))
+        try eventually("the source to be removed") { !workspace.exists(workspace.drop + "/loss_0.json") }
+        #expect(try agent.terminate() == 0)
+        #expect(agent.log.contains("filed 1 (image=0 scalars=1 config=0)"))
+    }
+
+    @Test("files renamed into a run directory created a moment before are all filed")
+    func renamedIntoFreshRunDirectory() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        // mkdir -p a/b/c followed at once by writes: some land before the agent watches c.
+        var records: [String] = []
+        for step in 0..<20 {
+            let record = #"{"acc": \#(Double(step) / 8), "step": \#(step)}"#
+            records.append(record)
+            try workspace.writeByRename("a/b/c/acc_\(step).json", Array(record.utf8))
+        }
+        let scalars = workspace.out + "/a/b/c/scalars.json"
+        try eventually("20 lines in a/b/c/scalars.json") {
+            workspace.text(scalars).split(separator: "\n").count == 20
+        }
+        let expected = try Python.expectedScalarLines(records).split(separator: "\n").sorted()
+        #expect(workspace.text(scalars).split(separator: "\n").sorted() == expected)
+        #expect(workspace.visibleDropFiles().isEmpty)
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test("files present before start are filed first, oldest first")
+    func backlogOldestFirst() throws {
+        let workspace = try TestWorkspace()
+        var records: [String] = []
+        for index in 0..<5 {
+            let record = #"{"value": \#(index)}"#
+            records.append(record)
+            // Written newest-name-first, so only the modification times give the order.
+            let path = workspace.drop + "/run/v\(9 - index).json"
+            try workspace.writeInPlace("run/v\(9 - index).json", Array(record.utf8))
+            let time = Date(timeIntervalSince1970: 1_700_000_000 + Double(index) * 60)
+            try FileManager.default.setAttributes([.modificationDate: time], ofItemAtPath: path)
+        }
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        let scalars = workspace.out + "/run/scalars.json"
+        try eventually("the backlog to be filed") { workspace.text(scalars).split(separator: "\n").count == 5 }
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test("a burst of 5,000 scalar files: every record exactly once, in rename order")
+    func burstOfScalarFiles() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(
+            workspace.watchArguments(logLevel: "warning"),
+            logPath: workspace.log)
+        try eventually("the agent to start") { workspace.exists(workspace.out + "/.visdrop/watcher-wakeup") }
+        var records: [String] = []
+        for step in 0..<5000 {
+            let record = #"{"loss": \#(1.0 / Double(step + 1)), "step": \#(step)}"#
+            records.append(record)
+            try workspace.writeByRename("burst/loss_\(step).json", Array(record.utf8))
+        }
+        let scalars = workspace.out + "/burst/scalars.json"
+        try eventually("5,000 lines", deadline: 300) { workspace.text(scalars).split(separator: "\n").count >= 5000 }
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+        #expect(workspace.visibleDropFiles().isEmpty)
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test("work-in-progress names are left alone until renamed")
+    func workInProgressIgnored() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        let record = #"{"x": 1}"#
+        for name in ["x.json.tmp", "x.json.part", "x.json~", ".x.json"] {
+            try workspace.writeInPlace(name, Array(record.utf8))
+        }
+        // A filed marker proves the agent has processed events after the work-in-progress files.
+        try workspace.writeByRename("marker.json", Array(#"{"m": 1}"#.utf8))
+        try eventually("the marker to be filed") { workspace.text(workspace.out + "/scalars.json").contains("\"m\"") }
+        for name in ["x.json.tmp", "x.json.part", "x.json~", ".x.json"] {
+            #expect(workspace.exists(workspace.drop + "/" + name), "\(name) must be left alone")
+        }
+        #expect(!workspace.text(workspace.out + "/scalars.json").contains("\"x\""))
+        try FileManager.default.moveItem(atPath: workspace.drop + "/x.json.part", toPath: workspace.drop + "/x.json")
+        try eventually("x.json to be filed once renamed") {
+            workspace.text(workspace.out + "/scalars.json").contains("{\"x\": 1, \"step\": 0}")
+        }
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test("the reference arrays become the reference PNGs, pixel for pixel")
+    func referenceImages() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        let fixtures = try Fixtures.directory()
+        for name in ["tiny_2", "small_2", "wide_2"] {
+            try workspace.writeByRename("run/\(name).npy", try workspace.bytes(fixtures + "/images/\(name).npy"))
+        }
+        for name in ["tiny_2", "small_2", "wide_2"] {
+            let written = workspace.out + "/run/vis_image/\(name).png"
+            try eventually("\(name).png") { workspace.exists(written) }
+            let ours = try PNGDecoder.decode(try workspace.bytes(written))
+            let reference = try PNGDecoder.decode(try workspace.bytes(fixtures + "/images/expected/vis_image/\(name).png"))
+            #expect(ours == reference, "\(name): decoded pixels differ from mmengine's PNG")
+        }
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test("SIGINT also stops the agent cleanly")
+    func interruptStops() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        agent.process.interrupt()
+        try eventually("the agent to exit after SIGINT") { !agent.process.isRunning }
+        #expect(agent.process.terminationStatus == 0)
+        #expect(agent.log.contains("stopped: filed 0"))
+    }
+}
+
+/// The fixtures copied from the mmengine reference into this test target.
+enum Fixtures {
+    static func directory() throws -> String {
+        guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            throw TestFailure("the Fixtures resource folder is missing")
+        }
+        return url.path
+    }
+}
