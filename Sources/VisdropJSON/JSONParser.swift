@@ -1,10 +1,11 @@
 /// Reads JSON exactly as Python's `json.loads` does with default arguments.
 ///
-/// Accepts the bare literals `NaN`, `Infinity` and `-Infinity`, keeps integers exact, rounds other numbers
-/// correctly to `Double` (overflow gives an infinity), and keeps the first position of a repeated object key
-/// with its last value. A UTF-8 byte order mark at the start is skipped, as `json.loads(bytes)` does.
-/// Unlike Python it rejects lone UTF-16 surrogates (a Swift `String` cannot hold them) and nesting
-/// deeper than `maximumDepth`. Parsing never recurses, so any input fails cleanly instead of crashing.
+/// Accepts the bare literals `NaN`, `Infinity` and `-Infinity`, keeps integers exact (up to Python's default
+/// limit of 4300 digits), rounds other numbers correctly to `Double` (overflow gives an infinity), and keeps
+/// the first position of a repeated object key with its last value. A UTF-8 byte order mark at the start is
+/// skipped, as `json.loads(bytes)` does. Unlike Python it rejects lone UTF-16 surrogates, whether escaped or
+/// UTF-8-encoded (a Swift `String` cannot hold them), does not auto-detect UTF-16/UTF-32 input, and rejects
+/// nesting deeper than `maximumDepth`. Parsing never recurses, so any input fails cleanly instead of crashing.
 public struct JSONParser: Sendable {
     /// The deepest nesting of arrays and objects accepted.
     public let maximumDepth: Int

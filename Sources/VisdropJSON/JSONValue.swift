@@ -44,6 +44,18 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The flag when this is `.bool`, otherwise `nil`.
+    public var boolValue: Bool? {
+        if case .bool(let flag) = self { return flag }
+        return nil
+    }
+
+    /// The exact integer when this is `.integer`, otherwise `nil`.
+    public var integerValue: JSONInteger? {
+        if case .integer(let integer) = self { return integer }
+        return nil
+    }
+
     /// The number as a `Double` when this is `.integer` or `.float` (not `.bool`), otherwise `nil`.
     public var doubleValue: Double? {
         switch self {

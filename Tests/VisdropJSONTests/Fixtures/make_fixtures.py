@@ -68,6 +68,7 @@ NAMED_INPUTS = [
     ("big integer", "12345678901234567890"),
     ("big negative integer", "-12345678901234567890123"),
     ("integer at python digit limit", "9" * 4300),
+    ("negative integer at python digit limit", "-" + "9" * 4300),
     ("NaN", "NaN"),
     ("Infinity", "Infinity"),
     ("-Infinity", "-Infinity"),
