@@ -1,0 +1,77 @@
+import Testing
+import VisdropJSON
+
+/// `JSONObject` follows Python `dict` semantics; `JSONInteger` keeps Python ints exact.
+@Suite struct JSONObjectTests {
+    @Test func settingAnExistingKeyKeepsItsPosition() {
+        var object: JSONObject = ["zeta": 1, "alpha": 2]
+        object["zeta"] = "changed"
+        object["mid"] = 3
+        #expect(object.keys == ["zeta", "alpha", "mid"])
+        #expect(object["zeta"] == "changed")
+        #expect(object.count == 3)
+        #expect(object.contains("alpha"))
+        #expect(!object.contains("beta"))
+        #expect(object["beta"] == nil)
+    }
+
+    @Test func duplicatePairsKeepFirstPositionAndLastValue() {
+        let object = JSONObject([("a", 1), ("b", 2), ("a", 3)])
+        #expect(object.keys == ["a", "b"])
+        #expect(object.values == [3, 2])
+        #expect(Array(object.map(\.key)) == ["a", "b"])
+    }
+
+    @Test func setDefaultOnlyAddsMissingKeys() {
+        var object: JSONObject = ["step": 7, "loss": 0.5]
+        #expect(object.setDefault(0, forKey: "step") == 7)
+        #expect(object.setDefault(2, forKey: "epoch") == 2)
+        #expect(object.keys == ["step", "loss", "epoch"])
+        #expect(object["step"] == 7)
+    }
+
+    @Test func removingAKeyShiftsLaterKeys() {
+        var object: JSONObject = ["a": 1, "b": 2, "c": 3]
+        #expect(object.removeValue(forKey: "a") == 1)
+        #expect(object.removeValue(forKey: "missing") == nil)
+        object["b"] = nil
+        object["d"] = 4
+        #expect(object.keys == ["c", "d"])
+        #expect(object["c"] == 3)
+        #expect(object["d"] == 4)
+    }
+
+    @Test func equalityIsOrderSensitive() {
+        let ab: JSONObject = ["a": 1, "b": 2]
+        let ba: JSONObject = ["b": 2, "a": 1]
+        #expect(ab != ba)
+        #expect(ab == JSONObject([("a", 1), ("b", 2)]))
+    }
+
+    @Test func parsedDuplicateKeysFollowPythonDict() throws {
+        let value = try JSONParser().parse(#"{"a": 1, "b": 2, "a": {"c": 3}}"#)
+        #expect(value.objectValue?.keys == ["a", "b"])
+        #expect(value["a"] == ["c": 3])
+    }
+
+    @Test(arguments: [
+        ("0", "0"), ("-0", "0"), ("007", "7"), ("-00012", "-12"),
+        ("12345678901234567890", "12345678901234567890"),
+    ])
+    func integerTextIsNormalized(input: String, normalized: String) throws {
+        #expect(try #require(JSONInteger(decimalText: input)).decimalText == normalized)
+    }
+
+    @Test(arguments: ["", "-", "+1", "1.0", " 1", "1e3", "0x10", "١"])
+    func integerTextRejectsNonIntegers(input: String) {
+        #expect(JSONInteger(decimalText: input) == nil)
+    }
+
+    @Test func integerIntValue() {
+        #expect(JSONInteger(Int.max).intValue == Int.max)
+        #expect(JSONInteger(Int.min).decimalText == "-9223372036854775808")
+        #expect(JSONInteger(decimalText: "9223372036854775808")?.intValue == nil)
+        #expect(JSONInteger(decimalText: "-42")?.intValue == -42)
+        #expect(JSONInteger(decimalText: "9007199254740993")?.doubleValue == 9_007_199_254_740_992.0)
+    }
+}
