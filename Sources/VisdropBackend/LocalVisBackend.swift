@@ -137,7 +137,7 @@ public final class LocalVisBackend: Sendable {
         var lines: [UInt8] = []
         for var record in records {
             if !record.contains("step") { record["step"] = step }
-            lines.append(contentsOf: Self.line(for: record))
+            Self.appendLine(for: record, to: &lines)
         }
         if let filePath { try append(lines, to: Path.join(saveDirectory, filePath)) }
         try append(lines, to: scalarPath)
@@ -171,9 +171,14 @@ public final class LocalVisBackend: Sendable {
 
     /// The exact bytes of a scalar line: Python's `json.dumps(record)` and a newline.
     public static func line(for record: JSONObject) -> [UInt8] {
-        var bytes = JSONWriter.pythonJSONBytes(.object(record))
-        bytes.append(UInt8(ascii: "\n"))
+        var bytes: [UInt8] = []
+        appendLine(for: record, to: &bytes)
         return bytes
+    }
+
+    private static func appendLine(for record: JSONObject, to bytes: inout [UInt8]) {
+        JSONWriter.appendPythonJSON(.object(record), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
     }
 
     /// Checks an `addScalars` `filePath` the way mmengine does, and keeps it inside the save directory.

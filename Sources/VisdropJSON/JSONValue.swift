@@ -26,6 +26,19 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The JSON name of this value's type, for messages: null, boolean, integer, float, string, array, object.
+    public var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .integer: return "integer"
+        case .float: return "float"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+
     /// The object when this is `.object`, otherwise `nil`.
     public var objectValue: JSONObject? {
         if case .object(let object) = self { return object }

@@ -74,7 +74,7 @@ struct IngestEndToEndTests {
             } else {
                 target = "call\(index).json"
             }
-            drops.append((target, JSONWriter.pythonJSONBytes(.object(withStep))))
+            drops.append((target, Array(JSONWriter.pythonJSON(.object(withStep)).utf8)))
         }
         for (index, drop) in drops.enumerated() {
             try workspace.writeInPlace(drop.name, drop.bytes)
