@@ -107,5 +107,6 @@ struct AgentArguments: ParsableArguments {
 
 /// Prints a message for the user to standard error.
 func printError(_ message: String) {
-    fputs("visdrop: \(message)\n", stderr)
+    let bytes = Array("visdrop: \(message)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }

@@ -38,3 +38,11 @@ enum Python {
         return try run(script, input: recordsJSON.joined(separator: "\n"))
     }
 }
+
+/// Parses the comma-separated pixel values a Python script printed.
+func pixelValues(_ text: String) throws -> [UInt8] {
+    try text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map {
+        guard let value = UInt8($0) else { throw TestFailure("not a pixel value: \($0)") }
+        return value
+    }
+}

@@ -79,7 +79,7 @@ struct LocalVisBackendTests {
     func lazyAndNilSaveDirectory() throws {
         let none = try LocalVisBackend(saveDirectory: nil)
         try none.addScalar(name: "a", value: 1)
-        #expect(try none.addImage(name: "x", image: NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3])) == nil)
+        #expect(try none.addImage(name: "x", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3])) == nil)
 
         let directory = try TemporaryDirectory()
         let run = directory.path + "/run"
@@ -107,7 +107,7 @@ struct LocalVisBackendTests {
         }
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/scalars.json"), "a failed call writes nothing")
         #expect(throws: LocalVisBackendError.invalidImageName("a/b")) {
-            try backend.addImage(name: "a/b", image: NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3]))
+            try backend.addImage(name: "a/b", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3]))
         }
     }
 
@@ -128,8 +128,7 @@ struct LocalVisBackendTests {
         try backend.addImage(name: "chw", image: try NPYReader().read(try bytes(source)), step: 1)
         let decoded = try PNGDecoder.decode(try bytes(directory.path + "/vis_image/chw_1.png"))
         #expect(decoded.width == 6 && decoded.height == 5 && decoded.channels == 3)
-        let pixels = expected.trimmingCharacters(in: .newlines).split(separator: ",").map { UInt8($0) }
-        #expect(decoded.samples8 == pixels)
+        #expect(decoded.samples == .eightBit(try pixelValues(expected)))
     }
 }
 
@@ -167,4 +166,11 @@ func python(_ script: String, arguments: [String] = []) throws -> String {
     process.waitUntilExit()
     #expect(process.terminationStatus == 0, "python3 failed: run scripts/install-deps --test if a module is missing")
     return String(decoding: data, as: UTF8.self)
+}
+
+/// Parses the comma-separated pixel values a Python script printed.
+func pixelValues(_ text: String) throws -> [UInt8] {
+    try text.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").map {
+        try #require(UInt8($0), "not a pixel value: \($0)")
+    }
 }
