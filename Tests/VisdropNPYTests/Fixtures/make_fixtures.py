@@ -17,6 +17,7 @@ Layout:
 import io
 import json
 import os
+import re
 import shutil
 import struct
 import sys
@@ -198,7 +199,8 @@ def make_errors():
             load(raw)
             numpy_rejects, numpy_message = False, None
         except Exception as exc:  # numpy raises ValueError, EOFError, OverflowError...
-            numpy_rejects, numpy_message = True, f"{type(exc).__name__}: {exc}"[:300]
+            message = re.sub(r" at 0x[0-9a-f]+", "", f"{type(exc).__name__}: {exc}")  # no addresses
+            numpy_rejects, numpy_message = True, message[:300]
         with open(os.path.join(ERRORS, name + ".npy"), "wb") as f:
             f.write(raw)
         cases.append({"file": name + ".npy", "error": error, "fields": fields,
