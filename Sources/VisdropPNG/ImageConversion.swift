@@ -57,12 +57,17 @@ struct ImageGeometry {
     var sampleCount: Int { height * width * layout.channelCount }
 
     init(array: NPYArray) throws(ImageConversionError) {
-        let shape = array.shape
-        guard let elementByteCount = imageElementByteCount(array.elementType) else {
-            throw .unsupportedElementType(array.elementType, shape: shape)
+        try self.init(shape: array.shape, elementType: array.elementType, dataByteCount: array.data.count)
+    }
+
+    /// Checks a shape, element type and data size; NPYArray already guarantees the data size,
+    /// so the last check is a defence that only direct callers (the tests) can reach.
+    init(shape: [Int], elementType: NPYElementType, dataByteCount: Int) throws(ImageConversionError) {
+        guard let elementByteCount = imageElementByteCount(elementType) else {
+            throw .unsupportedElementType(elementType, shape: shape)
         }
         guard shape.count == 2 || shape.count == 3, shape.allSatisfy({ $0 >= 0 }) else {
-            throw .unsupportedShape(shape, elementType: array.elementType)
+            throw .unsupportedShape(shape, elementType: elementType)
         }
         guard !shape.contains(0) else {
             throw .emptyImage(shape: shape)
@@ -76,10 +81,10 @@ struct ImageGeometry {
         } else if channelCounts.contains(shape[0]) {
             (height, width, channels, isChannelFirst) = (shape[1], shape[2], shape[0], true)
         } else {
-            throw .unsupportedShape(shape, elementType: array.elementType)
+            throw .unsupportedShape(shape, elementType: elementType)
         }
         guard let layout = PixelLayout(rawValue: channels) else {
-            throw .unsupportedShape(shape, elementType: array.elementType)
+            throw .unsupportedShape(shape, elementType: elementType)
         }
         self.layout = layout
         guard height <= PixelImage.maximumDimension, width <= PixelImage.maximumDimension else {
@@ -91,10 +96,10 @@ struct ImageGeometry {
         }
         // At most 2^28 pixels × 4 channels × 8 bytes: no overflow below.
         let expectedByteCount = pixelCount * channels * elementByteCount
-        guard array.data.count == expectedByteCount else {
+        guard dataByteCount == expectedByteCount else {
             throw .dataSizeMismatch(
-                shape: shape, elementType: array.elementType, expectedByteCount: expectedByteCount,
-                actualByteCount: array.data.count)
+                shape: shape, elementType: elementType, expectedByteCount: expectedByteCount,
+                actualByteCount: dataByteCount)
         }
     }
 }

@@ -42,7 +42,7 @@ enum Fixtures {
 
     /// An NPYArray built from a numpy-written file; its dtype and shape come from the JSON listing.
     static func npyArray(_ relativePath: String, dtype: String, shape: [Int]) throws -> NPYArray {
-        NPYArray(
+        try NPYArray(
             elementType: try elementType(numpyName: dtype), shape: shape, data: try npyPayload(relativePath))
     }
 

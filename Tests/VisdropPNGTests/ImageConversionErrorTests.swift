@@ -1,6 +1,6 @@
 import Testing
 import VisdropNPY
-import VisdropPNG
+@testable import VisdropPNG
 
 /// One refused array of `Fixtures/conversion/rejected.json`.
 struct RejectedCase: Decodable, Sendable, CustomTestStringConvertible {
@@ -51,20 +51,18 @@ struct ImageConversionErrorTests {
 
     @Test("data that does not match the shape is refused, not read out of bounds")
     func refusesShortData() {
-        let array = NPYArray(elementType: .float32, shape: [2, 3], data: [UInt8](repeating: 0, count: 23))
         #expect(
             throws: ImageConversionError.dataSizeMismatch(
                 shape: [2, 3], elementType: .float32, expectedByteCount: 24, actualByteCount: 23)
         ) {
-            try ImageConversion.pixelImage(from: array)
+            try ImageGeometry(shape: [2, 3], elementType: .float32, dataByteCount: 23)
         }
     }
 
     @Test("dimensions beyond PNG's 2^31-1 are too large")
     func refusesOverlongRow() {
-        let array = NPYArray(elementType: .uint8, shape: [1, 1 << 31], data: [])
         #expect(throws: ImageConversionError.tooLarge(shape: [1, 1 << 31])) {
-            try ImageConversion.pixelImage(from: array)
+            try ImageGeometry(shape: [1, 1 << 31], elementType: .uint8, dataByteCount: 0)
         }
     }
 
@@ -72,11 +70,11 @@ struct ImageConversionErrorTests {
     func refusesTooManyPixels() {
         let shape = [1 << 15, (ImageConversion.maximumPixelCount >> 15) + 1, 3]
         #expect(throws: ImageConversionError.tooLarge(shape: shape)) {
-            try ImageConversion.pixelImage(from: NPYArray(elementType: .uint8, shape: shape, data: []))
+            try ImageGeometry(shape: shape, elementType: .uint8, dataByteCount: 0)
         }
         let hugeShape = [Int.max, Int.max]
         #expect(throws: ImageConversionError.tooLarge(shape: hugeShape)) {
-            try ImageConversion.pixelImage(from: NPYArray(elementType: .uint8, shape: hugeShape, data: []))
+            try ImageGeometry(shape: hugeShape, elementType: .uint8, dataByteCount: 0)
         }
     }
 

@@ -87,7 +87,7 @@ struct ImageConversionTests {
             }
         }
         let image = try ImageConversion.pixelImage(
-            from: NPYArray(elementType: .float32, shape: [height, width, 3], data: data))
+            from: try NPYArray(elementType: .float32, shape: [height, width, 3], data: data))
         guard case .eightBit(let samples) = image.samples else {
             Issue.record("expected 8-bit samples")
             return
