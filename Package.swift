@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // Only the benchmark (Benchmarks/VisdropBench) uses it: latency percentiles.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -70,10 +72,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // `scripts/bench`: drives the release agent and a Python peer end to end; not a test.
+        .executableTarget(
+            name: "visdrop-bench",
+            dependencies: [
+                "VisdropNPY", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/VisdropBench"
+        ),
         .testTarget(name: "VisdropJSONTests", dependencies: ["VisdropJSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisdropNPYTests", dependencies: ["VisdropNPY"], resources: [.copy("Fixtures")]),
         .testTarget(
-            name: "VisdropPNGTests", dependencies: ["VisdropPNG", "VisdropNPY"], resources: [.copy("Fixtures")]),
+            name: "VisdropPNGTests", dependencies: ["VisdropPNG", "VisdropNPY"],
+            resources: [.copy("Fixtures")]),
         .testTarget(
             name: "VisdropConfigTextTests", dependencies: ["VisdropConfigText", "VisdropJSON"],
             resources: [.copy("Fixtures")]),

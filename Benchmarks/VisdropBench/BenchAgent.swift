@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One agent under test (visdrop or the Python peer) running on its own folders.
+///
+/// The staging folder is a sibling of the drop folder, so files are renamed in on the same
+/// file system, as a training script that writes `.tmp` files and renames them would.
+final class BenchAgent {
+    /// Which agent, for the report.
+    enum Side: String, CaseIterable {
+        case visdrop
+        case peer
+    }
+
+    let side: Side
+    let root: String
+    var stage: String { Bench.join(root, "stage") }
+    var drop: String { Bench.join(root, "drop") }
+    var out: String { Bench.join(root, "out") }
+    var images: String { Bench.join(out, "vis_image") }
+    var scalars: String { Bench.join(out, "scalars.json") }
+    var log: String { Bench.join(root, "agent.log") }
+    private(set) var pid: pid_t = 0
+
+    init(side: Side, root: String) throws(BenchError) {
+        self.side = side
+        self.root = root
+        Bench.removeTree(root)
+        for directory in [stage, drop, images] { try Bench.makeDirectories(directory) }
+    }
+
+    /// Starts `command` (the first element is the executable) with output to `agent.log`.
+    func start(_ command: [String]) throws(BenchError) {
+        pid = try Self.spawn(command, output: log, errorsToOutput: true)
+    }
+
+    /// Starts a process with standard input from /dev/null and standard output appended to `output`.
+    static func spawn(_ command: [String], output: String, errorsToOutput: Bool) throws(BenchError) -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        if errorsToOutput { posix_spawn_file_actions_adddup2(&actions, 1, 2) }
+        let arguments = command.map { strdup($0) } + [nil]
+        defer { for argument in arguments { free(argument) } }
+        var child: pid_t = 0
+        let status = posix_spawn(&child, command[0], &actions, nil, arguments, environ)
+        guard status == 0 else { throw .system("posix_spawn \(command[0])", errno: status) }
+        return child
+    }
+
+    /// Waits until the agent's log has a line containing "watching" (both agents log one once
+    /// their watch is in place; files renamed in before that would not be seen by the peer).
+    func waitUntilWatching(timeoutSeconds: Double) throws(BenchError) {
+        let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
+        while !String(decoding: Bench.readFile(log) ?? [], as: UTF8.self).contains("watching") {
+            guard isRunning else { throw .agent("\(side.rawValue) exited at start\n\(logTail())") }
+            guard Bench.now() < deadline else { throw .timeout("\(side.rawValue) start\n\(logTail())") }
+            Bench.sleep(milliseconds: 20)
+        }
+    }
+
+    /// Whether the process is still running (not exited, not a zombie).
+    var isRunning: Bool {
+        guard pid > 0 else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    /// Sends SIGTERM and waits (SIGKILL after 10 s).
+    func stop() {
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        let deadline = Bench.now() + 10_000_000_000
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 {
+            if Bench.now() > deadline {
+                kill(pid, SIGKILL)
+                waitpid(pid, &status, 0)
+                break
+            }
+            Bench.sleep(milliseconds: 10)
+        }
+        pid = 0
+    }
+
+    /// The last lines of the agent's log, for error messages.
+    func logTail(lines: Int = 15) -> String {
+        let text = String(decoding: Bench.readFile(log) ?? [], as: UTF8.self)
+        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    // MARK: - Measurements from /proc
+
+    /// CPU time, all threads: clock ticks (utime + stime) and nanoseconds on CPU (schedstat).
+    struct CPUSample {
+        var ticks: Int
+        var nanoseconds: UInt64
+        var contextSwitches: Int
+    }
+
+    func cpuSample() -> CPUSample {
+        var sample = CPUSample(ticks: 0, nanoseconds: 0, contextSwitches: 0)
+        let stat = String(decoding: Bench.readFile("/proc/\(pid)/stat") ?? [], as: UTF8.self)
+        // Fields after the command name (which is in parentheses and may hold spaces).
+        if let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            // fields[0] is the state (field 3); utime and stime are fields 14 and 15.
+            if fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) {
+                sample.ticks = user + system
+            }
+        }
+        let taskDirectory = "/proc/\(pid)/task"
+        for task in Bench.list(taskDirectory) {
+            let schedstat = String(
+                decoding: Bench.readFile("\(taskDirectory)/\(task)/schedstat") ?? [], as: UTF8.self)
+            if let first = schedstat.split(separator: " ").first, let value = UInt64(first) {
+                sample.nanoseconds += value
+            }
+            let status = String(
+                decoding: Bench.readFile("\(taskDirectory)/\(task)/status") ?? [], as: UTF8.self)
+            for line in status.split(separator: "\n") {
+                if line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:")
+                {
+                    sample.contextSwitches += Int(line.split(separator: "\t").last ?? "") ?? 0
+                }
+            }
+        }
+        return sample
+    }
+
+    /// VmHWM, the peak resident set size since start or the last `resetPeakMemory`, in bytes.
+    func peakResidentBytes() -> Int {
+        let status = String(decoding: Bench.readFile("/proc/\(pid)/status") ?? [], as: UTF8.self)
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            let number = line.split(separator: " ").dropFirst().first { Int($0) != nil }
+            return (number.flatMap { Int($0) } ?? 0) * 1024
+        }
+        return 0
+    }
+
+    /// Resets VmHWM to the current RSS (`echo 5 > /proc/PID/clear_refs`, Linux 4.0+).
+    func resetPeakMemory() {
+        let fd = open("/proc/\(pid)/clear_refs", O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = write(fd, "5", 1)
+        close(fd)
+    }
+}

@@ -1,0 +1,303 @@
+import Histogram
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What one run of one workload against one agent measured.
+struct RunResult {
+    /// From the first rename to the moment every output was visible and every source gone.
+    var seconds: Double
+    /// Records or images filed.
+    var units: Int
+    /// Rename → output visible, per file, in microseconds.
+    var latency: Histogram<UInt64>
+    /// VmHWM during the run.
+    var peakResidentBytes: Int
+    /// Total size of the PNGs written (image workloads).
+    var outputBytes: Int
+    /// Files whose latency is unknown because inotify's queue overflowed.
+    var unobserved: Int
+
+    var rate: Double { Double(units) / seconds }
+}
+
+/// Drives one agent through workloads: stages files, renames them into the drop folder in a
+/// tight loop, and follows the agent through inotify until every output is visible and
+/// every source is gone.
+///
+/// The benchmark is one thread: between two renames it reads whatever events are queued
+/// (a non-blocking `read`), and after the last rename it sleeps in `poll` until the next
+/// event, so an event's time is when it was queued, give or take one rename.
+/// "Output visible" is: for an image, the `close` after writing (cv2.imwrite) or the
+/// `rename` (visdrop's atomic write) of `vis_image/img_<i>.png`; for scalars, the append
+/// to `scalars.json` holding the file's last record (read incrementally on each `IN_MODIFY`,
+/// and attributed to its file by the record's `"step"`).
+final class DropRun {
+    let agent: BenchAgent
+    private let inotify: Inotify
+    private let dropWatch: Int32
+    private let outWatch: Int32
+    private let imageWatch: Int32
+
+    // State of the current run.
+    private var workload = Workload(kind: .scalarFiles, files: 0)
+    private var renamedAt: [UInt64] = []
+    private var recordsSeen: [Int] = []
+    private var outputAt: [UInt64] = []
+    private var gone: [Bool] = []
+    private var outputs = 0
+    private var removals = 0
+    private var overflowed = false
+    private var latency = DropRun.histogram()
+    private var scalarDescriptor: Int32 = -1
+    private var scalarOffset = 0
+    private var partialLine: [UInt8] = []
+
+    init(agent: BenchAgent) throws(BenchError) {
+        self.agent = agent
+        inotify = try Inotify()
+        dropWatch = try inotify.watch(agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM))
+        outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
+        imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO))
+    }
+
+    static func histogram() -> Histogram<UInt64> {
+        Histogram(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    /// Writes the workload's files into the staging folder (not timed).
+    func stage(_ workload: Workload, images: inout ImageContent) throws(BenchError) {
+        for index in 0..<workload.files {
+            let bytes = try workload.content(index, images: &images)
+            try Bench.writeFile(Bench.join(agent.stage, workload.sourceName(index)), bytes)
+        }
+    }
+
+    /// Renames every staged file in and waits until all are filed.
+    func run(_ workload: Workload, timeoutSeconds: Double) throws(BenchError) -> RunResult {
+        begin(workload)
+        agent.resetPeakMemory()
+        let start = Bench.now()
+        let deadline = start + UInt64(timeoutSeconds * 1e9)
+        for index in 0..<workload.files {
+            try renameIn(index)
+            inotify.readAvailable { handle($0) }
+        }
+        while !isComplete {
+            try waitForEvents(until: deadline)
+        }
+        let seconds = Double(Bench.now() - start) / 1e9
+        return try finish(seconds: seconds)
+    }
+
+    /// Renames the staged files in one at a time, each into an idle agent; latency only.
+    func runOneAtATime(_ workload: Workload, gapMilliseconds: Int, timeoutSeconds: Double) throws(BenchError)
+        -> RunResult
+    {
+        begin(workload)
+        agent.resetPeakMemory()
+        let start = Bench.now()
+        for index in 0..<workload.files {
+            let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
+            try renameIn(index)
+            while outputAt[index] == 0 || !gone[index] {
+                try waitForEvents(until: deadline)
+                if overflowed { break }
+            }
+            Bench.sleep(milliseconds: gapMilliseconds)
+        }
+        while !isComplete {
+            try waitForEvents(until: Bench.now() + UInt64(timeoutSeconds * 1e9))
+        }
+        return try finish(seconds: Double(Bench.now() - start) / 1e9)
+    }
+
+    private func begin(_ workload: Workload) {
+        inotify.drain()
+        self.workload = workload
+        renamedAt = Array(repeating: 0, count: workload.files)
+        recordsSeen = Array(repeating: 0, count: workload.files)
+        outputAt = Array(repeating: 0, count: workload.files)
+        gone = Array(repeating: false, count: workload.files)
+        outputs = 0
+        removals = 0
+        overflowed = false
+        latency = Self.histogram()
+        closeScalarFile()
+    }
+
+    private func renameIn(_ index: Int) throws(BenchError) {
+        let name = workload.sourceName(index)
+        renamedAt[index] = Bench.now()
+        guard rename(Bench.join(agent.stage, name), Bench.join(agent.drop, name)) == 0 else {
+            throw .system("rename \(name) into the drop folder", errno: errno)
+        }
+    }
+
+    private var isComplete: Bool { outputs == workload.files && removals == workload.files }
+
+    private func waitForEvents(until deadline: UInt64) throws(BenchError) {
+        if Bench.now() > deadline {
+            throw .timeout(
+                "\(agent.side.rawValue), \(workload.label): \(outputs) of \(workload.files) outputs, "
+                    + "\(removals) sources gone\n\(agent.logTail())")
+        }
+        guard agent.isRunning else {
+            throw .agent("\(agent.side.rawValue) exited during \(workload.label)\n\(agent.logTail())")
+        }
+        inotify.wait(milliseconds: overflowed ? 2 : 100)
+        inotify.readAvailable { handle($0) }
+        if overflowed { checkByListing() }
+    }
+
+    private func handle(_ event: Inotify.Event) {
+        let time = Bench.now()
+        if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            overflowed = true
+        } else if event.watch == dropWatch {
+            if let index = index(of: event.name, expected: workload.sourceName), !gone[index] {
+                gone[index] = true
+                removals += 1
+            }
+        } else if event.watch == imageWatch {
+            if workload.isImage, let index = index(of: event.name, expected: { "img_\($0).png" }) {
+                outputSeen(index, at: time)
+            }
+        } else if event.watch == outWatch, event.name == "scalars.json", !workload.isImage {
+            readScalarLines(at: time)
+        }
+    }
+
+    private func index(of name: String, expected: (Int) -> String) -> Int? {
+        guard let index = Workload.index(in: name), index >= 0, index < workload.files,
+            expected(index) == name
+        else { return nil }
+        return index
+    }
+
+    private func outputSeen(_ index: Int, at time: UInt64) {
+        guard outputAt[index] == 0 else { return }
+        outputAt[index] = time
+        outputs += 1
+        latency.record((time - renamedAt[index]) / 1000)
+    }
+
+    /// Reads what was appended to `scalars.json` since the last look and credits each whole line.
+    private func readScalarLines(at time: UInt64) {
+        if scalarDescriptor < 0 {
+            scalarDescriptor = open(agent.scalars, O_RDONLY | O_CLOEXEC)
+            guard scalarDescriptor >= 0 else { return }
+        }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes {
+                pread(scalarDescriptor, $0.baseAddress, $0.count, off_t(scalarOffset))
+            }
+            guard count > 0 else { return }
+            scalarOffset += count
+            for byte in chunk[0..<count] {
+                if byte == UInt8(ascii: "\n") {
+                    credit(line: partialLine, at: time)
+                    partialLine.removeAll(keepingCapacity: true)
+                } else {
+                    partialLine.append(byte)
+                }
+            }
+        }
+    }
+
+    private static let stepKey = Array(#""step": "#.utf8)
+
+    private func credit(line: [UInt8], at time: UInt64) {
+        guard let step = Self.step(in: line) else { return }
+        let index = step / workload.recordsPerFile
+        guard index >= 0, index < workload.files else { return }
+        recordsSeen[index] += 1
+        if recordsSeen[index] == workload.recordsPerFile { outputSeen(index, at: time) }
+    }
+
+    /// The integer after the last `"step": ` in a line.
+    static func step(in line: [UInt8]) -> Int? {
+        let key = stepKey
+        guard line.count >= key.count else { return nil }
+        var start = line.count - key.count
+        while start >= 0 {
+            if line[start..<(start + key.count)].elementsEqual(key) { break }
+            start -= 1
+        }
+        guard start >= 0 else { return nil }
+        var value = 0
+        var position = start + key.count
+        var digits = 0
+        while position < line.count, let digit = Int(exactly: line[position]).map({ $0 - 48 }),
+            (0...9).contains(digit)
+        {
+            value = value * 10 + digit
+            position += 1
+            digits += 1
+        }
+        return digits > 0 ? value : nil
+    }
+
+    /// After an inotify overflow: decide completion from the folders themselves.
+    private func checkByListing() {
+        let time = Bench.now()
+        let present = Set(Bench.list(agent.drop))
+        for index in 0..<workload.files where !gone[index] && !present.contains(workload.sourceName(index)) {
+            gone[index] = true
+            removals += 1
+        }
+        if workload.isImage {
+            for index in 0..<workload.files where outputAt[index] == 0 {
+                if Bench.exists(Bench.join(agent.images, "img_\(index).png")) {
+                    outputAt[index] = time
+                    outputs += 1
+                }
+            }
+        } else {
+            readScalarLines(at: time)
+        }
+    }
+
+    /// Checks the outputs, measures them, and clears the folders for the next workload.
+    private func finish(seconds: Double) throws(BenchError) -> RunResult {
+        let peak = agent.peakResidentBytes()
+        let leftovers = Bench.list(agent.drop).filter { !$0.hasPrefix(".") }
+        let rejected = Bench.list(Bench.join(agent.drop, ".rejected"))
+        guard leftovers.isEmpty, rejected.isEmpty else {
+            throw .agent(
+                "\(agent.side.rawValue), \(workload.label): left in the drop folder: "
+                    + "\((leftovers + rejected.map { ".rejected/\($0)" }).prefix(5))\n\(agent.logTail())")
+        }
+        var outputBytes = 0
+        if workload.isImage {
+            for index in 0..<workload.files {
+                guard let size = Bench.fileSize(Bench.join(agent.images, "img_\(index).png")) else {
+                    throw .agent("\(agent.side.rawValue): vis_image/img_\(index).png is missing")
+                }
+                outputBytes += size
+            }
+            for name in Bench.list(agent.images) { unlink(Bench.join(agent.images, name)) }
+        } else {
+            let lines = (Bench.readFile(agent.scalars) ?? []).reduce(0) { $0 + ($1 == 10 ? 1 : 0) }
+            let expected = workload.files * workload.recordsPerFile
+            guard lines == expected else {
+                throw .agent("\(agent.side.rawValue): scalars.json has \(lines) lines, expected \(expected)")
+            }
+            unlink(agent.scalars)
+        }
+        closeScalarFile()
+        let unit = workload.kind == .scalarBatches ? workload.recordsPerFile : 1
+        return RunResult(
+            seconds: seconds, units: workload.files * unit, latency: latency, peakResidentBytes: peak,
+            outputBytes: outputBytes, unobserved: workload.files - Int(latency.totalCount))
+    }
+
+    private func closeScalarFile() {
+        if scalarDescriptor >= 0 { close(scalarDescriptor) }
+        scalarDescriptor = -1
+        scalarOffset = 0
+        partialLine.removeAll()
+    }
+}

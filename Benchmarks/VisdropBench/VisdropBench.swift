@@ -1,0 +1,198 @@
+import ArgumentParser
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `visdrop-bench`: visdrop against a Python watchdog/OpenCV agent, end to end.
+///
+/// Run it with `scripts/bench`, which builds the release binary and installs the peer's
+/// Python packages first. Each round starts both agents on fresh folders, measures them
+/// idle, then runs every workload on visdrop, then on the peer (A B A B ...); the report
+/// gives medians over rounds and visdrop/peer ratios.
+@main
+struct VisdropBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "visdrop-bench",
+        abstract: "Benchmark the built visdrop agent against the Python peer (bench/peer.py), end to end."
+    )
+
+    @Option(help: "The visdrop binary to run.")
+    var visdrop = ".build/release/visdrop"
+
+    @Option(help: "The Python interpreter that has the peer's packages (bench/requirements.txt).")
+    var python = ".build-bench/venv/bin/python"
+
+    @Option(help: "The peer agent script.")
+    var peer = "bench/peer.py"
+
+    @Option(name: .customLong("work-dir"), help: "Scratch folder (same file system for staging and drop).")
+    var workDirectory = ".build-bench/work"
+
+    @Option(help: "Rounds; throughput is the median over rounds.")
+    var rounds = 5
+
+    @Option(name: .customLong("scalar-files"), help: "One-record .json files per round.")
+    var scalarFiles = 3000
+
+    @Option(name: .customLong("batch-files"), help: "100-record .jsonl files per round.")
+    var batchFiles = 100
+
+    @Option(name: .customLong("images-64"), help: "64×64 images per round.")
+    var images64 = 1000
+
+    @Option(name: .customLong("images-512"), help: "512×512 images per round.")
+    var images512 = 150
+
+    @Option(name: .customLong("images-1080"), help: "1920×1080 images per round.")
+    var images1080 = 30
+
+    @Option(name: .customLong("lone-files"), help: "Scalar files dropped one at a time into an idle agent.")
+    var loneFiles = 200
+
+    @Option(name: .customLong("lone-gap-ms"), help: "Pause after each lone file is filed.")
+    var loneGapMilliseconds = 20
+
+    @Option(name: .customLong("idle-seconds"), help: "How long each idle agent's CPU use is measured.")
+    var idleSeconds = 10
+
+    @Option(
+        name: .customLong("visdrop-arg"), parsing: .unconditionalSingleValue,
+        help:
+            "An extra argument for `visdrop watch` (repeat it), e.g. --visdrop-arg=--durable --visdrop-arg=false."
+    )
+    var visdropArguments: [String] = []
+
+    @Option(help: "Also write the Markdown report to this file.")
+    var markdown: String?
+
+    @Flag(help: "A smoke run: one round, small counts, 2 s idle.")
+    var quick = false
+
+    mutating func run() throws {
+        if quick {
+            rounds = 1
+            scalarFiles = 300
+            batchFiles = 10
+            images64 = 100
+            images512 = 20
+            images1080 = 4
+            loneFiles = 30
+            idleSeconds = 2
+        }
+        let workloads = [
+            Workload(kind: .scalarFiles, files: scalarFiles),
+            Workload(kind: .scalarBatches, files: batchFiles),
+            Workload(kind: .images(width: 64, height: 64), files: images64),
+            Workload(kind: .images(width: 512, height: 512), files: images512),
+            Workload(kind: .images(width: 1920, height: 1080), files: images1080),
+        ]
+        let lone = Workload(kind: .loneScalars, files: loneFiles)
+        var report = BenchReport(
+            workloads: workloads, lone: lone, rounds: rounds, idleSeconds: idleSeconds,
+            visdropArguments: visdropArguments)
+        report.loadBefore = BenchReport.loadAverage()
+        var images = ImageContent()
+        for round in 1...rounds {
+            log("round \(round) of \(rounds)")
+            try runRound(round, workloads: workloads, lone: lone, images: &images, report: &report)
+        }
+        report.loadAfter = BenchReport.loadAverage()
+        report.peerVersions = peerVersions()
+        let text = report.markdown()
+        print(text)
+        if let markdown { try Bench.writeFile(markdown, Array(text.utf8)) }
+    }
+
+    private func runRound(
+        _ round: Int, workloads: [Workload], lone: Workload, images: inout ImageContent,
+        report: inout BenchReport
+    ) throws {
+        let roundDirectory = Bench.join(workDirectory, "round-\(round)")
+        let visdropAgent = try BenchAgent(side: .visdrop, root: Bench.join(roundDirectory, "visdrop"))
+        let peerAgent = try BenchAgent(side: .peer, root: Bench.join(roundDirectory, "peer"))
+        defer {
+            visdropAgent.stop()
+            peerAgent.stop()
+        }
+        try visdropAgent.start(
+            [visdrop, "watch", "--drop", visdropAgent.drop, "--out", visdropAgent.out] + visdropArguments)
+        try peerAgent.start([python, peer, peerAgent.drop, peerAgent.out])
+        let runs = [try DropRun(agent: visdropAgent), try DropRun(agent: peerAgent)]
+        for run in runs { try run.agent.waitUntilWatching(timeoutSeconds: 60) }
+
+        // Warm up (imports, first directories, caches) and make sure both are watching.
+        for run in runs {
+            for warmUp in [
+                Workload(kind: .scalarFiles, files: 3),
+                Workload(kind: .images(width: 64, height: 64), files: 3),
+            ] {
+                try run.stage(warmUp, images: &images)
+                _ = try run.run(warmUp, timeoutSeconds: 60)
+            }
+        }
+
+        log("  idle CPU over \(idleSeconds) s")
+        let before = runs.map { $0.agent.cpuSample() }
+        Bench.sleep(milliseconds: idleSeconds * 1000)
+        for (run, start) in zip(runs, before) {
+            let end = run.agent.cpuSample()
+            report.addIdle(
+                side: run.agent.side,
+                BenchReport.Idle(
+                    ticks: end.ticks - start.ticks, nanoseconds: end.nanoseconds - start.nanoseconds,
+                    contextSwitches: end.contextSwitches - start.contextSwitches))
+        }
+
+        for workload in workloads + [lone] {
+            for run in runs {
+                try run.stage(workload, images: &images)
+                sync()  // no writeback of staged files during the timed part
+                let timeout = 120 + Double(workload.files) * (workload.isImage ? 2 : 0.1)
+                let result =
+                    workload.kind == .loneScalars
+                    ? try run.runOneAtATime(
+                        workload, gapMilliseconds: loneGapMilliseconds, timeoutSeconds: 30)
+                    : try run.run(workload, timeoutSeconds: timeout)
+                log(
+                    "  \(run.agent.side.rawValue.padding(7)) \(workload.label): "
+                        + "\(Bench.rate(result.rate)) \(workload.unit), "
+                        + "p50 \(Bench.fixed(Double(result.latency.valueAtPercentile(50)) / 1000, 2)) ms, "
+                        + "p99 \(Bench.fixed(Double(result.latency.valueAtPercentile(99)) / 1000, 2)) ms, "
+                        + "peak RSS \(Bench.fixed(Double(result.peakResidentBytes) / 1_048_576, 1)) MiB")
+                report.add(workload: workload, side: run.agent.side, result)
+            }
+        }
+        report.addLifetimePeak(side: .visdrop, bytes: visdropAgent.peakResidentBytes())
+        report.addLifetimePeak(side: .peer, bytes: peerAgent.peakResidentBytes())
+        visdropAgent.stop()
+        peerAgent.stop()
+        Bench.removeTree(roundDirectory)
+    }
+
+    /// The peer's package versions, as its interpreter reports them.
+    private func peerVersions() -> String {
+        let script =
+            "import cv2, numpy, watchdog.version as w; print(f'opencv {cv2.__version__}, numpy {numpy.__version__}, watchdog {w.VERSION_STRING}')"
+        let output = Bench.join(workDirectory, "versions.txt")
+        unlink(output)
+        guard
+            let child = try? BenchAgent.spawn([python, "-c", script], output: output, errorsToOutput: false)
+        else { return "?" }
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        let text = String(decoding: Bench.readFile(output) ?? [], as: UTF8.self)
+        return text.split(separator: "\n").first.map(String.init) ?? "?"
+    }
+
+    private func log(_ message: String) {
+        let line = Array((message + "\n").utf8)
+        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    }
+}
+
+extension String {
+    fileprivate func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+}
