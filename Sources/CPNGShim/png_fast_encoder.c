@@ -110,26 +110,12 @@ typedef struct output {
     unsigned bit_count;
 } output;
 
-/// Makes room for `more` bytes past the end, plus the 8 the branch-free bit writer may touch.
-static int reserve(output *out, size_t more) {
-    if (more > SIZE_MAX - out->length - 8) {
-        return 0;
-    }
-    size_t needed = out->length + more + 8;
-    if (needed <= out->capacity) {
-        return 1;
-    }
-    size_t capacity = out->capacity > 4096 ? out->capacity : 4096;
-    while (capacity < needed) {
-        capacity = capacity > SIZE_MAX / 2 ? needed : capacity * 2;
-    }
-    uint8_t *grown = (uint8_t *)realloc(out->bytes, capacity);
-    if (grown == NULL) {
-        return 0;
-    }
-    out->bytes = grown;
-    out->capacity = capacity;
-    return 1;
+/// Whether `more` bytes fit past the end, plus the 8 the branch-free bit writer may touch.
+/// The caller sized the buffer with visdrop_png_encode_fast_bound, so this always holds; it is
+/// checked anyway, so that a wrong bound fails cleanly instead of writing past the buffer.
+static int reserve(const output *out, size_t more) {
+    return out->capacity >= out->length && more <= out->capacity - out->length &&
+           8 <= out->capacity - out->length - more;
 }
 
 /// A bit writer in local variables, so the compiler keeps it in registers in the hot loop.
@@ -730,20 +716,44 @@ static void write_chunk_header(uint8_t *p, uint32_t length, const char *type) {
     memcpy(p + 4, type, 4);
 }
 
-int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_t width, uint32_t height,
-                            int channels, int bit_depth, visdrop_png_buffer *result) {
-    if (result == NULL) {
-        return VISDROP_PNG_INVALID_ARGUMENT;
-    }
-    memset(result, 0, sizeof *result);
+/// The filtered data's size ((row bytes + 1) * height), or 0 when it does not fit in size_t.
+static size_t filtered_size(uint32_t width, uint32_t height, int channels, int bit_depth) {
     if (width == 0 || height == 0 || width > 0x7FFFFFFFu || height > 0x7FFFFFFFu || channels < 1 ||
-        channels > 4 || (bit_depth != 8 && bit_depth != 16) || pixels == NULL) {
-        return VISDROP_PNG_INVALID_ARGUMENT;
+        channels > 4 || (bit_depth != 8 && bit_depth != 16)) {
+        return 0;
     }
     size_t pixel_bytes = (size_t)channels * (size_t)(bit_depth / 8);
     if (width > (SIZE_MAX - 1) / pixel_bytes || (size_t)width * pixel_bytes + 1 > SIZE_MAX / height) {
+        return 0;
+    }
+    return ((size_t)width * pixel_bytes + 1) * height;
+}
+
+size_t visdrop_png_encode_fast_bound(uint32_t width, uint32_t height, int channels, int bit_depth) {
+    size_t filtered = filtered_size(width, height, channels, bit_depth);
+    // Every block costs at most its bytes + 6 (a stored block: 3 bits, padding, LEN, NLEN; a
+    // coded block is used only when smaller, and one of more than 65535 bytes always is), and
+    // every block but the last holds BLOCK_SYMBOLS symbols of at least one byte each.
+    size_t blocks = filtered / BLOCK_SYMBOLS + 2;
+    size_t overhead = 6 * blocks + 128;  // + signature, IHDR, IDAT, IEND, zlib, writer slack
+    if (filtered == 0 || filtered > SIZE_MAX - overhead) {
+        return 0;
+    }
+    return filtered + overhead;
+}
+
+int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_t width, uint32_t height,
+                            int channels, int bit_depth, uint8_t *destination, size_t capacity,
+                            size_t *written) {
+    if (written != NULL) {
+        *written = 0;
+    }
+    size_t filtered = filtered_size(width, height, channels, bit_depth);
+    if (written == NULL || destination == NULL || pixels == NULL || filtered == 0 ||
+        capacity < visdrop_png_encode_fast_bound(width, height, channels, bit_depth)) {
         return VISDROP_PNG_INVALID_ARGUMENT;
     }
+    size_t pixel_bytes = (size_t)channels * (size_t)(bit_depth / 8);
     size_t row_bytes = (size_t)width * pixel_bytes;
     if (pixels_length != row_bytes * height) {
         return VISDROP_PNG_INVALID_ARGUMENT;
@@ -756,11 +766,12 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
     uint8_t *window = (uint8_t *)malloc(window_capacity);
     uint8_t *scratch = bit_depth == 16 ? (uint8_t *)malloc(row_bytes) : NULL;
     block *current = (block *)malloc(sizeof *current);
-    output out = {0};
+    output out = {destination, 0, capacity, 0, 0};
     int status = VISDROP_PNG_OUT_OF_MEMORY;
-    if (window == NULL || current == NULL || (bit_depth == 16 && scratch == NULL) || !reserve(&out, 64)) {
+    if (window == NULL || current == NULL || (bit_depth == 16 && scratch == NULL)) {
         goto done;
     }
+    status = VISDROP_PNG_INVALID_ARGUMENT;  // from here on, only a wrong bound can fail
 
     static const uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     memcpy(out.bytes, signature, 8);
@@ -844,13 +855,9 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
     put_u32_big_endian(out.bytes + out.length + 8, 0xAE426082u);
     out.length += 12;
 
-    result->bytes = out.bytes;
-    result->length = out.length;
-    result->capacity = out.capacity;
-    out.bytes = NULL;
+    *written = out.length;
     status = VISDROP_PNG_OK;
 done:
-    free(out.bytes);
     free(current);
     free(scratch);
     free(window);

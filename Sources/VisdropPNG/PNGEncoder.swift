@@ -119,13 +119,20 @@ public struct PNGEncoder: Sendable {
             return .failure(failure("image size out of PNG's range"))
         }
         if usesRunLengthCoder {
-            var buffer = visdrop_png_buffer()
-            defer { visdrop_png_buffer_free(&buffer) }
-            let status = visdrop_png_encode_fast(
-                pixels.baseAddress?.assumingMemoryBound(to: UInt8.self), pixels.count, width, height,
-                Int32(image.channels), Int32(image.bitDepth), &buffer)
-            if status == Int32(VISDROP_PNG_OK), let bytes = buffer.bytes {
-                return .success(Array(UnsafeBufferPointer(start: bytes, count: buffer.length)))
+            let channels = Int32(image.channels)
+            let bitDepth = Int32(image.bitDepth)
+            let bound = visdrop_png_encode_fast_bound(width, height, channels, bitDepth)
+            if bound > 0, let capacity = Int(exactly: bound) {
+                // Written in place: no second buffer, no copy.
+                var status = Int32(VISDROP_PNG_INVALID_ARGUMENT)
+                let png = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+                    var written = 0
+                    status = visdrop_png_encode_fast(
+                        pixels.baseAddress?.assumingMemoryBound(to: UInt8.self), pixels.count, width, height,
+                        channels, bitDepth, buffer.baseAddress, buffer.count, &written)
+                    count = status == Int32(VISDROP_PNG_OK) ? written : 0
+                }
+                if status == Int32(VISDROP_PNG_OK) { return .success(png) }
             }
             // Out of memory or out of its range: libpng tries, and explains if it fails too.
         }

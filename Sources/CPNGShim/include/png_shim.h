@@ -78,15 +78,22 @@ int visdrop_png_encode(const uint8_t *pixels, size_t pixels_length, uint32_t wid
                        int filter_flags, visdrop_png_buffer *out, char *error_message,
                        size_t error_capacity);
 
+/// The most bytes visdrop_png_encode_fast writes for such an image (about its raw size; the
+/// pages past what it writes are never touched), or 0 when the image is out of range.
+size_t visdrop_png_encode_fast_bound(uint32_t width, uint32_t height, int channels, int bit_depth);
+
 /// Encodes like visdrop_png_encode with OpenCV's default settings (every row SUB-filtered,
 /// zlib level 1 with Z_RLE) but with visdrop's own deflate coder instead of libpng and zlib:
-/// the same kind of stream (literals and distance-1 runs in dynamic Huffman blocks), several
-/// times faster, within a fraction of a percent of zlib's size. Returns VISDROP_PNG_OK, or
-/// VISDROP_PNG_INVALID_ARGUMENT / VISDROP_PNG_OUT_OF_MEMORY with `out` empty (no message: the
-/// caller falls back to visdrop_png_encode, which explains). Images whose compressed data
-/// would exceed one PNG chunk (2 GiB) are refused as invalid, for the same reason.
+/// the same kind of stream (literals and distance-1 runs in blocks of zlib's size), several
+/// times faster, within a fraction of a percent of zlib's size. It writes straight into the
+/// caller's `destination` of `capacity` >= visdrop_png_encode_fast_bound(...) bytes and sets
+/// `*written`. Returns VISDROP_PNG_OK, or VISDROP_PNG_INVALID_ARGUMENT /
+/// VISDROP_PNG_OUT_OF_MEMORY with no message (the caller falls back to visdrop_png_encode,
+/// which explains). Images whose compressed data would exceed one PNG chunk (2 GiB) are
+/// refused as invalid, for the same reason.
 int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_t width, uint32_t height,
-                            int channels, int bit_depth, visdrop_png_buffer *out);
+                            int channels, int bit_depth, uint8_t *destination, size_t capacity,
+                            size_t *written);
 
 /// Releases the bytes of a buffer filled by visdrop_png_encode and empties it.
 void visdrop_png_buffer_free(visdrop_png_buffer *buffer);
