@@ -76,7 +76,8 @@ let package = Package(
         .executableTarget(
             name: "visdrop-bench",
             dependencies: [
-                "VisdropNPY", .product(name: "Histogram", package: "hdrhistogram-swift"),
+                "VisdropBackend", "VisdropFileSystem", "VisdropJSON", "VisdropNPY", "VisdropPNG",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/VisdropBench"

@@ -69,6 +69,12 @@ struct VisdropBench: ParsableCommand {
     @Flag(help: "A smoke run: one round, small counts, 2 s idle.")
     var quick = false
 
+    @Flag(name: .customLong("stages-only"), help: "Only time the filing steps in-process (no agents).")
+    var stagesOnly = false
+
+    @Option(name: .customLong("stage-repetitions"), help: "Files per kind for the in-process step timings.")
+    var stageRepetitions = 30
+
     mutating func run() throws {
         if quick {
             rounds = 1
@@ -79,6 +85,13 @@ struct VisdropBench: ParsableCommand {
             images1080 = 4
             loneFiles = 30
             idleSeconds = 2
+            stageRepetitions = 5
+        }
+        let stages = StageProfile(
+            directory: Bench.join(workDirectory, "stages"), repetitions: stageRepetitions)
+        if stagesOnly {
+            print(try stages.run())
+            return
         }
         let workloads = [
             Workload(kind: .scalarFiles, files: scalarFiles),
@@ -99,7 +112,8 @@ struct VisdropBench: ParsableCommand {
         }
         report.loadAfter = BenchReport.loadAverage()
         report.peerVersions = peerVersions()
-        let text = report.markdown()
+        log("timing the filing steps in-process")
+        let text = report.markdown() + "\n" + (try stages.run())
         print(text)
         if let markdown { try Bench.writeFile(markdown, Array(text.utf8)) }
     }
