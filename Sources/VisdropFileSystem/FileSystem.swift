@@ -94,26 +94,48 @@ public enum FileSystem {
             throw FileSystemError(
                 kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
         }
-        // Read one byte past the size seen by fstat, so growth while reading is noticed.
-        var bytes = [UInt8](repeating: 0, count: size + 1)
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+        // Read one byte past the size seen by fstat, so growth while reading is noticed. The
+        // buffer is not zero-filled first: for a large image that memset (and its page faults)
+        // cost as much as the read itself.
+        var failure: FileSystemError?
+        var bytes = [UInt8](unsafeUninitializedCapacity: size + 1) { buffer, initializedCount in
+            initializedCount = 0
+            while initializedCount < buffer.count {
+                let got = read(
+                    fd, buffer.baseAddress.map { $0 + initializedCount }, buffer.count - initializedCount)
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    failure = FileSystemError(errno: errno, operation: "read", path: path)
+                    return
+                }
+                if got == 0 { return }
+                initializedCount += got
             }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
+        }
+        if let failure { throw failure }
+        // The file grew while being read: go on in chunks, within the limit.
+        var filled = bytes.count
+        while filled == bytes.count && filled > size {
             if filled > maximumBytes {
                 throw FileSystemError(
                     kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
             }
-            if filled == bytes.count {
-                bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size)))
+            bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size)))
+            while filled < bytes.count {
+                let got = bytes.withUnsafeMutableBytes { buffer in
+                    read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
+                }
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw FileSystemError(errno: errno, operation: "read", path: path)
+                }
+                if got == 0 { break }
+                filled += got
             }
+        }
+        if filled > maximumBytes {
+            throw FileSystemError(
+                kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
         }
         bytes.removeSubrange(filled...)
         return RegularFileContents(bytes: bytes, identity: FileIdentity(info))
