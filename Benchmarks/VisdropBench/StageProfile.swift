@@ -54,9 +54,10 @@ struct StageProfile {
             let source = Bench.join(directory, "img_\(index).npy")
             try Bench.writeFile(source, file)
             var clock = Bench.now()
-            let contents = try FileSystem.readRegularFile(at: source, maximumBytes: 1 << 30)
+            // As DropFiler could: the file's bytes handed over to the reader (their last use).
+            let bytes = try FileSystem.readRegularFile(at: source, maximumBytes: 1 << 30).bytes
             times.add(.read, since: &clock)
-            let array = try reader.read(contents.bytes)
+            let array = try reader.read(bytes)
             times.add(.decode, since: &clock)
             let pixels = try ImageConversion.pixelImage(from: array)
             times.add(.convert, since: &clock)

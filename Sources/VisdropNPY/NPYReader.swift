@@ -17,15 +17,19 @@ public struct NPYReader: Sendable {
     }
 
     /// Reads a complete `.npy` file held in `bytes`.
-    public func read(_ bytes: [UInt8]) throws(NPYError) -> NPYArray {
+    ///
+    /// When the caller hands over the only reference to `bytes` (its last use), the data section
+    /// is moved to the front of that same storage instead of being copied into new memory: for a
+    /// 1920×1080 RGB image that saves a 6 MB allocation, its page faults and a copy.
+    public func read(_ bytes: consuming [UInt8]) throws(NPYError) -> NPYArray {
         let header = try readHeader(bytes)
         try checkDataSize(header, fileSize: bytes.count)
-        let data = bytes.withUnsafeBytes { raw in
-            NPYLayoutConverter.normalize(
-                UnsafeRawBufferPointer(rebasing: raw[header.dataOffset...]), elementType: header.elementType,
-                shape: header.shape, isFortranOrder: header.isFortranOrder, isBigEndian: header.isBigEndian)
-        }
-        return NPYArray(normalizedElementType: header.elementType, shape: header.shape, data: data)
+        var data = bytes
+        data.removeSubrange(0..<header.dataOffset)
+        let normalized = NPYLayoutConverter.normalize(
+            owned: data, elementType: header.elementType, shape: header.shape,
+            isFortranOrder: header.isFortranOrder, isBigEndian: header.isBigEndian)
+        return NPYArray(normalizedElementType: header.elementType, shape: header.shape, data: normalized)
     }
 
     /// Checks that a file of `fileSize` bytes holds exactly the data `header` promises, within limits.
