@@ -171,6 +171,23 @@ struct BenchReport {
         }
 
         lines.append("")
+        lines.append(
+            "CPU the agent used per file (all threads, from /proc/PID/task/*/schedstat; median over rounds, ms). "
+                + "Unlike rates, this hardly depends on what else the machine runs:")
+        lines.append("")
+        lines.append("| workload | visdrop | peer | visdrop/peer |")
+        lines.append("|---|--:|--:|--:|")
+        for workload in workloads + [lone] {
+            let ours = Bench.median(
+                runs(workload, .visdrop).map { Double($0.cpuNanoseconds) / Double(workload.files) })
+            let theirs = Bench.median(
+                runs(workload, .peer).map { Double($0.cpuNanoseconds) / Double(workload.files) })
+            lines.append(
+                "| \(workload.label) | \(Bench.fixed(ours / 1e6, 3)) | \(Bench.fixed(theirs / 1e6, 3)) | "
+                    + "\(Bench.fixed(ours / theirs, 2))× |")
+        }
+
+        lines.append("")
         lines.append("Every round (visdrop / peer, in the unit above):")
         lines.append("")
         lines.append("| workload | " + (1...rounds).map { "round \($0)" }.joined(separator: " | ") + " |")

@@ -18,6 +18,8 @@ struct RunResult {
     var outputBytes: Int
     /// Files whose latency is unknown because inotify's queue overflowed.
     var unobserved: Int
+    /// CPU time the agent used during the run (all threads), in nanoseconds.
+    var cpuNanoseconds: UInt64
 
     var rate: Double { Double(units) / seconds }
 }
@@ -53,6 +55,7 @@ final class DropRun {
     private var scalarDescriptor: Int32 = -1
     private var scalarOffset = 0
     private var partialLine: [UInt8] = []
+    private var cpuAtStart: UInt64 = 0
 
     init(agent: BenchAgent) throws(BenchError) {
         self.agent = agent
@@ -114,6 +117,7 @@ final class DropRun {
     }
 
     private func begin(_ workload: Workload) {
+        cpuAtStart = agent.cpuSample().nanoseconds
         inotify.drain()
         self.workload = workload
         renamedAt = Array(repeating: 0, count: workload.files)
@@ -262,6 +266,7 @@ final class DropRun {
 
     /// Checks the outputs, measures them, and clears the folders for the next workload.
     private func finish(seconds: Double) throws(BenchError) -> RunResult {
+        let cpu = agent.cpuSample().nanoseconds - cpuAtStart
         let peak = agent.peakResidentBytes()
         let leftovers = Bench.list(agent.drop).filter { !$0.hasPrefix(".") }
         let rejected = Bench.list(Bench.join(agent.drop, ".rejected"))
@@ -291,7 +296,8 @@ final class DropRun {
         let unit = workload.kind == .scalarBatches ? workload.recordsPerFile : 1
         return RunResult(
             seconds: seconds, units: workload.files * unit, latency: latency, peakResidentBytes: peak,
-            outputBytes: outputBytes, unobserved: workload.files - Int(latency.totalCount))
+            outputBytes: outputBytes, unobserved: workload.files - Int(latency.totalCount),
+            cpuNanoseconds: cpu)
     }
 
     private func closeScalarFile() {
