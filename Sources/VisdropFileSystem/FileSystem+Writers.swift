@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -29,15 +31,12 @@ extension FileSystem {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .unknown }
-        if fcntl(fd, setLease, F_RDLCK) == 0 {
-            _ = fcntl(fd, setLease, F_UNLCK)
+        if visdrop_set_lease(fd, Int32(F_RDLCK)) == 0 {
+            _ = visdrop_set_lease(fd, Int32(F_UNLCK))
             return .noWriters
         }
         return errno == EAGAIN ? .openForWriting : .unknown
     }
-
-    /// `F_SETLEASE` (`F_LINUX_SPECIFIC_BASE + 0`), which Glibc only declares under `_GNU_SOURCE`.
-    private static let setLease: Int32 = 1024
 
     /// A writer opening the file during the microseconds we hold a lease makes the kernel send the lease
     /// holder `SIGIO`, whose default action ends the process. We release the lease on our own at once,

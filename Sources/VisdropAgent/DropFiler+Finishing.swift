@@ -1,0 +1,106 @@
+import Logging
+import VisdropBackend
+import VisdropConfigText
+import VisdropFileSystem
+import VisdropJSON
+import VisdropPNG
+
+// MARK: - Phase 3: one flush, then the sources go
+
+extension DropFiler {
+    /// Makes the batch's outputs durable with one flush, then disposes of every filed source.
+    func finish(_ items: [Item], _ outcomes: inout [FilingOutcome]) {
+        let filed = outcomes.indices.filter {
+            if case .filed = outcomes[$0] { return true } else { return false }
+        }
+        guard !filed.isEmpty else { return }
+        do {
+            if options.durable { try FileSystem.syncFileSystem(containing: options.outputDirectory) }
+            if pendingIntent != nil { try journal.markAppended() }
+        } catch {
+            // Nothing of this batch is known to be durable: keep every source for a retry.
+            if let intent = pendingIntent { undoScalars(intent, &outcomes, items, because: error) }
+            for index in filed { outcomes[index] = .retry(error) }
+            return
+        }
+        var directories: [String] = []
+        for index in filed {
+            let relativePath = items[index].relativePath
+            do {
+                try dispose(Path.join(options.dropDirectory, relativePath))
+                let directory = Path.directory(of: relativePath)
+                if !directories.contains(directory) { directories.append(directory) }
+            } catch {
+                logger.error(
+                    "filed, but the source could not be removed; it stays in the drop folder",
+                    metadata: ["file": "\(relativePath)", "error": "\(error)"])
+                keptAfterFiling.insert(relativePath)
+            }
+        }
+        if options.durable {
+            for directory in directories {
+                do { try FileSystem.syncDirectory(Path.join(options.dropDirectory, directory)) } catch {
+                    logger.error("could not flush the drop folder", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        if pendingIntent != nil { journal.commit() }
+        pendingIntent = nil
+    }
+
+    /// Removes a filed source, or moves it to the archive folder at the same relative path.
+    func dispose(_ source: String) throws(FileSystemError) {
+        if let archive = options.archiveDirectory {
+            let relativePath = String(source.dropFirst(options.dropDirectory.count + 1))
+            let destination = Path.join(archive, relativePath)
+            try FileSystem.makeDirectories(Path.directory(of: destination))
+            try FileSystem.move(source, to: destination)
+        } else {
+            try FileSystem.removeFile(source)
+        }
+    }
+}
+
+// MARK: - Decoding and the backend
+
+extension DropFiler {
+    func backend(for relativeDirectory: String) throws(FilingError) -> LocalVisBackend {
+        if let backend = backends[relativeDirectory] { return backend }
+        let backend = try FilePreparation.backendCall { () throws(LocalVisBackendError) in
+            // The filer flushes each batch as a whole (`finish`), so the backend writes without flushing.
+            try LocalVisBackend(
+                saveDirectory: Path.join(options.outputDirectory, relativeDirectory),
+                imageSaveDirectory: options.imageSaveDirectory, configSaveFile: options.configSaveFile,
+                scalarSaveFile: options.scalarSaveFile,
+                options: LocalVisBackendOptions(
+                    durable: false, pngEncoder: PNGEncoder(compressionLevel: options.pngCompressionLevel)),
+                logger: logger)
+        }
+        backends[relativeDirectory] = backend
+        return backend
+    }
+
+    /// Moves the source to `DROP/.rejected/<rel>` with a `.reason.txt` beside it; never deletes it.
+    func reject(_ relativePath: String, kind: DropKind, reason: String) -> FilingOutcome {
+        let source = Path.join(options.dropDirectory, relativePath)
+        let directory = Path.join(options.rejectedDirectory, Path.directory(of: relativePath))
+        let name = Path.lastComponent(of: relativePath)
+        do {
+            try FileSystem.makeDirectories(directory)
+            var destination = Path.join(directory, name)
+            var attempt = 1
+            while FileSystem.entryType(at: destination) != nil {
+                destination = Path.join(directory, "\(name).\(attempt)")
+                attempt += 1
+            }
+            try FileSystem.move(source, to: destination)
+            let text = "\(relativePath): \(reason)\n"
+            try FileSystem.writeAtomically(
+                Array(text.utf8), to: destination + ".reason.txt", durable: options.durable)
+        } catch {
+            logger.error(
+                "could not set a rejected file aside", metadata: ["file": "\(source)", "error": "\(error)"])
+        }
+        return .rejected(kind: kind, reason: reason)
+    }
+}
