@@ -5,7 +5,7 @@ import PackageDescription
 //
 //   CPNG, CInotifyTools        system libraries (libpng-dev, libinotifytools0-dev)
 //   CPNGShim                   owns libpng's setjmp so longjmp never crosses Swift
-//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (syncfs, F_SETLEASE)
+//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE)
 //   VisdropFileSystem          POSIX file operations (no-follow reads, atomic writes, appends)
 //   VisdropJSON, VisdropNPY    pure-Swift formats, no dependencies
 //   VisdropPNG                 array -> pixels -> PNG through CPNGShim

@@ -5,17 +5,18 @@ import VisdropFileSystem
 import VisdropJSON
 import VisdropPNG
 
-// MARK: - Phase 3: one flush, then the sources go
+// MARK: - Phase 3: flush, then the sources go
 
 extension DropFiler {
-    /// Makes the batch's outputs durable with one flush, then disposes of every filed source.
+    /// Makes the batch's outputs durable, then disposes of every filed source.
     func finish(_ items: [Item], _ outcomes: inout [FilingOutcome]) {
         let filed = outcomes.indices.filter {
             if case .filed = outcomes[$0] { return true } else { return false }
         }
         guard !filed.isEmpty else { return }
+        CrashWindow.widen()
         do {
-            if options.durable { try FileSystem.syncFileSystem(containing: options.outputDirectory) }
+            if options.durable { try flushOutputs(of: filed.map { outcomes[$0] }) }
             if pendingIntent != nil { try journal.markAppended() }
         } catch {
             // Nothing of this batch is known to be durable: keep every source for a retry.
@@ -23,13 +24,12 @@ extension DropFiler {
             for index in filed { outcomes[index] = .retry(error) }
             return
         }
-        var directories: [String] = []
+        var directories = Set<String>()
         for index in filed {
             let relativePath = items[index].relativePath
             do {
                 try dispose(Path.join(options.dropDirectory, relativePath))
-                let directory = Path.directory(of: relativePath)
-                if !directories.contains(directory) { directories.append(directory) }
+                directories.insert(Path.directory(of: relativePath))
             } catch {
                 logger.error(
                     "filed, but the source could not be removed; it stays in the drop folder",
@@ -37,6 +37,7 @@ extension DropFiler {
                 keptAfterFiling.insert(relativePath)
             }
         }
+        CrashWindow.widen()
         if options.durable {
             for directory in directories {
                 do { try FileSystem.syncDirectory(Path.join(options.dropDirectory, directory)) } catch {
@@ -46,6 +47,22 @@ extension DropFiler {
         }
         if pendingIntent != nil { journal.commit() }
         pendingIntent = nil
+    }
+
+    /// Flushes what the batch wrote and is not flushed yet: configs and scalar targets (the workers
+    /// flushed the images), and every directory holding an output, for the new names in them.
+    private func flushOutputs(of outcomes: [FilingOutcome]) throws(FileSystemError) {
+        var files = Set<String>()
+        var directories = Set<String>()
+        for outcome in outcomes {
+            guard case .filed(let kind, let outputs, _) = outcome else { continue }
+            for output in outputs {
+                if case .image = kind {} else { files.insert(output) }
+                directories.insert(Path.directory(of: output))
+            }
+        }
+        for file in files { try FileSystem.syncFile(at: file) }
+        for directory in directories { try FileSystem.syncDirectory(directory) }
     }
 
     /// Removes a filed source, or moves it to the archive folder at the same relative path.

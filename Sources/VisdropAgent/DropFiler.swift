@@ -119,7 +119,7 @@ final class DropFiler {
             case .reject(let reason):
                 outcomes.append(reject(item.relativePath, kind: item.kind, reason: reason))
             case .retry(let error): outcomes.append(.retry(error))
-            case .image(let path): outcomes.append(.filed(kind: item.kind, destination: path, records: 0))
+            case .image(let path): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
             case .config(let bytes, _):
                 outcomes.append(writeConfig(bytes, item: item))
             case .scalars(let appends, let records, let identity):
@@ -129,8 +129,7 @@ final class DropFiler {
                 }
                 sources.append(
                     .init(path: Path.join(options.dropDirectory, item.relativePath), identity: identity))
-                let destination = appends.map(\.path).joined(separator: ", ")
-                outcomes.append(.filed(kind: item.kind, destination: destination, records: records))
+                outcomes.append(.filed(kind: item.kind, outputs: appends.map(\.path), records: records))
             }
         }
         guard !sources.isEmpty else { return outcomes }
@@ -176,7 +175,7 @@ final class DropFiler {
             }
         }
         return .filed(
-            kind: item.kind, destination: Path.join(backend.saveDirectory ?? "", backend.configSaveFile),
+            kind: item.kind, outputs: [Path.join(backend.saveDirectory ?? "", backend.configSaveFile)],
             records: 0)
     }
 

@@ -47,6 +47,10 @@ final class DropPipeline {
             throw AgentSetupError("cannot recover the scalar journal in \(options.stateDirectory): \(error)")
         }
         self.filer = filer
+        let stale = FileSystem.removeStaleTemporaries(under: options.outputDirectory)
+        if stale > 0 {
+            logger.notice("removed temporary files an interrupted run left", metadata: ["count": "\(stale)"])
+        }
     }
 
     /// Every file in the drop tree, in `ScanOrder`.
@@ -140,10 +144,11 @@ final class DropPipeline {
 
     private func log(_ outcome: FilingOutcome, path: String, latency: String, queue: EventQueue?) {
         switch outcome {
-        case .filed(let kind, let destination, let records):
+        case .filed(let kind, let outputs, let records):
             retryAttempts[path] = nil
             var metadata: Logger.Metadata = [
-                "file": "\(path)", "kind": "\(kind.label)", "to": "\(destination)", "latency": "\(latency)",
+                "file": "\(path)", "kind": "\(kind.label)", "to": "\(outputs.joined(separator: ", "))",
+                "latency": "\(latency)",
             ]
             if case .scalars = kind { metadata["records"] = "\(records)" }
             logger.info("filed", metadata: metadata)

@@ -281,6 +281,15 @@ public enum FileSystem {
 
     private static let temporaryCounter = TemporaryCounter()
 
+    /// The process ID in a name made by `temporaryPath(beside:)` (`.NAME.visdrop-PID-N.tmp`), or nil.
+    static func temporaryWriter(of name: String) -> pid_t? {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp"), let marker = name.ranges(of: ".visdrop-").last
+        else { return nil }
+        let parts = name[marker.upperBound...].dropLast(4).split(separator: "-")
+        guard parts.count == 2, let pid = pid_t(parts[0]), Int(parts[1]) != nil else { return nil }
+        return pid
+    }
+
     private static func temporaryPath(beside path: String) -> String {
         let directory = Path.directory(of: path)
         let name = Path.lastComponent(of: path)

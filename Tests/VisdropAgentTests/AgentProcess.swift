@@ -16,7 +16,7 @@ final class AgentProcess {
     }
 
     /// Starts `visdrop <arguments>` with its log written to `logPath`.
-    init(_ arguments: [String], logPath: String) throws {
+    init(_ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         let binary = Self.binaryPath
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestFailure(
@@ -27,6 +27,9 @@ final class AgentProcess {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = log
         process.standardOutput = log
         try process.run()
