@@ -33,14 +33,31 @@ final class DropFiler {
         let kind = DropClassifier.classify(name)
         if kind == .workInProgress { return .skipped(reason: "work in progress") }
         let source = Path.join(options.dropDirectory, relativePath)
-        let contents: FileSystem.RegularFileContents
+        let file: RegularFile
         do {
-            contents = try FileSystem.readRegularFile(at: source, maximumBytes: options.maximumFileBytes)
+            file = try RegularFile.open(relativePath, beneath: options.dropDirectory)
         } catch {
-            if error.kind == .notFound { return .skipped(reason: "already gone") }
-            return reject(relativePath, kind: kind, reason: error.description)
+            switch error.kind {
+            case .notFound: return .skipped(reason: "already gone")
+            case .symbolicLink where error.path != source, .unsafePath:
+                // A directory on the way is a link (it is set aside on its own event): touch nothing.
+                logger.warning(
+                    "not following a link on the way to a dropped file",
+                    metadata: [
+                        "file": "\(LogText.escaped(relativePath))",
+                        "reason": "\(LogText.escaped(error.description))",
+                    ])
+                return .skipped(reason: error.description)
+            default: return reject(relativePath, kind: kind, reason: error.description)
+            }
         }
         if case .unknown(let reason) = kind { return reject(relativePath, kind: kind, reason: reason) }
+        let contents: Contents
+        do {
+            contents = try read(file, kind: kind)
+        } catch {
+            return reject(relativePath, kind: kind, reason: error.description)
+        }
 
         let saveDirectory = Path.directory(of: relativePath)
         do throws(FilingError) {
@@ -56,24 +73,91 @@ final class DropFiler {
         }
     }
 
+    /// A dropped file as read for its kind, with the identity of the file it came from.
+    private struct Contents {
+        enum Payload {
+            /// An image's array, its data read straight into the array's storage.
+            case array(NPYArray)
+            /// The whole file, for the text kinds.
+            case bytes([UInt8])
+        }
+        var payload: Payload
+        var identity: FileSystem.FileIdentity
+    }
+
+    /// Reads a dropped file once it passed the checks that cost no more than a few KiB: the size
+    /// cap of its kind, and for an array its header against the file's size (so a junk or lying
+    /// `.npy` is refused after reading its first 64 KiB at most).
+    private func read(_ file: consuming RegularFile, kind: DropKind) throws(FilingError) -> Contents {
+        let cap = sizeCap(for: kind)
+        guard file.size <= cap.limit else {
+            throw .content(
+                "the file is \(file.size) bytes, over the limit of \(cap.limit) bytes for \(cap.what) "
+                    + "(raise \(cap.option) to accept it)")
+        }
+        do {
+            guard case .image = kind else {
+                return Contents(
+                    payload: .bytes(try file.readAll(maximumBytes: cap.limit)), identity: file.identity)
+            }
+            let prefix = try file.read(upTo: 12 + npyReader.limits.maximumHeaderLength)
+            let header: NPYHeader
+            do {
+                header = try npyReader.readHeader(prefix)
+                try npyReader.checkDataSize(header, fileSize: file.size)
+            } catch {
+                throw FilingError.content(error.description)
+            }
+            let data = try file.read(upTo: header.dataByteCount, at: header.dataOffset)
+            do {
+                return Contents(
+                    payload: .array(try npyReader.read(header: header, data: data)), identity: file.identity)
+            } catch {
+                throw FilingError.content(error.description)
+            }
+        } catch let error as FilingError {
+            throw error
+        } catch {
+            // A file that cannot be read is set aside like one that cannot be decoded.
+            throw .content("\(error)")
+        }
+    }
+
+    /// The largest file of `kind` read, and the option that sets it.
+    private func sizeCap(for kind: DropKind) -> (limit: Int, option: String, what: String) {
+        switch kind {
+        case .config:
+            return (
+                min(options.maximumConfigBytes, options.maximumFileBytes), "max-config-bytes", "config files"
+            )
+        case .scalars:
+            return (
+                min(options.maximumScalarBytes, options.maximumFileBytes), "max-scalar-bytes", "scalar files"
+            )
+        default:
+            return (options.maximumFileBytes, "max-file-bytes", "dropped files")
+        }
+    }
+
     private struct Stored {
         var destination: String
         var records: Int
     }
 
     private func store(
-        _ contents: FileSystem.RegularFileContents, kind: DropKind, source: String,
-        in backend: LocalVisBackend
+        _ contents: Contents, kind: DropKind, source: String, in backend: LocalVisBackend
     ) throws(FilingError) -> Stored {
-        let bytes = contents.bytes
-        switch kind {
-        case .image(let name, let step):
-            let array: NPYArray
-            do { array = try npyReader.read(bytes) } catch { throw .content(error.description) }
+        let bytes: [UInt8]
+        switch contents.payload {
+        case .array(let array):
+            guard case .image(let name, let step) = kind else { throw .content("not a kind visdrop files") }
             let path = try backendCall { () throws(LocalVisBackendError) in
                 try backend.addImage(name: name, image: array, step: step)
             }
             return Stored(destination: path ?? "", records: 0)
+        case .bytes(let whole): bytes = whole
+        }
+        switch kind {
         case .config(let format):
             switch format {
             case .python:
@@ -107,7 +191,7 @@ final class DropFiler {
                 throw error
             }
             return Stored(destination: targets.joined(separator: ", "), records: records.count)
-        case .workInProgress, .unknown:
+        case .image, .workInProgress, .unknown:
             throw .content("not a kind visdrop files")
         }
     }
@@ -179,41 +263,42 @@ final class DropFiler {
 
     /// Removes the filed source (or moves it to the archive), durably when asked.
     private func dispose(_ relativePath: String) throws(FilingError) {
-        let source = Path.join(options.dropDirectory, relativePath)
         do {
             if let archive = options.archiveDirectory {
-                let destination = Path.join(archive, relativePath)
-                try FileSystem.makeDirectories(Path.directory(of: destination))
-                try FileSystem.move(source, to: destination)
+                try FileSystem.move(
+                    relativePath, beneath: options.dropDirectory, to: relativePath, beneath: archive,
+                    durable: options.durable)
             } else {
-                try FileSystem.removeFile(source)
+                try FileSystem.removeFile(
+                    relativePath, beneath: options.dropDirectory, durable: options.durable)
             }
-            if options.durable { try FileSystem.syncDirectory(containing: source) }
         } catch {
             throw .fileSystem(error)
         }
     }
 
     /// Moves the source to `DROP/.rejected/<rel>` with a `.reason.txt` beside it; never deletes it.
+    ///
+    /// The entry is renamed as it is (a link stays a link, a FIFO a FIFO), and no link on the way
+    /// into `.rejected` is followed.
     private func reject(_ relativePath: String, kind: DropKind, reason: String) -> FilingOutcome {
-        let source = Path.join(options.dropDirectory, relativePath)
-        let directory = Path.join(options.rejectedDirectory, Path.directory(of: relativePath))
-        let name = Path.lastComponent(of: relativePath)
+        let rejected = Path.join(AgentOptions.rejectedFolderName, Path.directory(of: relativePath))
         do {
-            try FileSystem.makeDirectories(directory)
-            var destination = Path.join(directory, name)
-            var attempt = 1
-            while FileSystem.entryType(at: destination) != nil {
-                destination = Path.join(directory, "\(name).\(attempt)")
-                attempt += 1
-            }
-            try FileSystem.move(source, to: destination)
+            let destination = try FileSystem.moveAside(
+                relativePath, beneath: options.dropDirectory, into: rejected, beneath: options.dropDirectory,
+                durable: options.durable)
+            let name = Path.lastComponent(of: destination)
+            let reasonFile = Path.join(rejected, Path.fitting(name, suffix: ".reason.txt") + ".reason.txt")
             let text = "\(relativePath): \(reason)\n"
             try FileSystem.writeAtomically(
-                Array(text.utf8), to: destination + ".reason.txt", durable: options.durable)
+                Array(text.utf8), to: reasonFile, beneath: options.dropDirectory, durable: options.durable)
         } catch {
             logger.error(
-                "could not set a rejected file aside", metadata: ["file": "\(source)", "error": "\(error)"])
+                "could not set a rejected file aside",
+                metadata: [
+                    "file": "\(LogText.escaped(relativePath))",
+                    "error": "\(LogText.escaped(error.description))",
+                ])
         }
         return .rejected(kind: kind, reason: reason)
     }

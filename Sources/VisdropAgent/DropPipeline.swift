@@ -59,6 +59,7 @@ final class DropPipeline {
     func file(_ relativePath: String, retries: AsyncStream<WatchEvent>.Continuation? = nil) -> FilingOutcome {
         let start = Self.now()
         let outcome = filer.file(relativePath)
+        let file = LogText.escaped(relativePath)
         let elapsed = Self.now() - start
         statistics.record(outcome, nanoseconds: elapsed)
         let latency = FilingStatistics.milliseconds(Double(elapsed) / 1e6)
@@ -66,7 +67,7 @@ final class DropPipeline {
         case .filed(let kind, let destination, let records):
             retryAttempts[relativePath] = nil
             var metadata: Logger.Metadata = [
-                "file": "\(relativePath)", "kind": "\(kind.label)", "to": "\(destination)",
+                "file": "\(file)", "kind": "\(kind.label)", "to": "\(LogText.escaped(destination))",
                 "latency": "\(latency)",
             ]
             if case .scalars = kind { metadata["records"] = "\(records)" }
@@ -76,11 +77,11 @@ final class DropPipeline {
             logger.error(
                 "rejected",
                 metadata: [
-                    "file": "\(relativePath)", "kind": "\(kind.label)", "reason": "\(reason)",
-                    "moved-to": "\(Path.join(options.rejectedDirectory, relativePath))",
+                    "file": "\(file)", "kind": "\(kind.label)", "reason": "\(LogText.escaped(reason))",
+                    "moved-to": "\(LogText.escaped(Path.join(options.rejectedDirectory, relativePath)))",
                 ])
         case .skipped(let reason):
-            logger.debug("skipped", metadata: ["file": "\(relativePath)", "reason": "\(reason)"])
+            logger.debug("skipped", metadata: ["file": "\(file)", "reason": "\(LogText.escaped(reason))"])
         case .retry(let error):
             let attempt = retryAttempts[relativePath, default: 0] + 1
             retryAttempts[relativePath] = attempt
@@ -88,7 +89,8 @@ final class DropPipeline {
             logger.warning(
                 "cannot write the output; keeping the source and retrying",
                 metadata: [
-                    "file": "\(relativePath)", "error": "\(error)", "attempt": "\(attempt)",
+                    "file": "\(file)", "error": "\(LogText.escaped(error.description))",
+                    "attempt": "\(attempt)",
                     "retry-in": "\(delay) s",
                 ])
             if let retries {
@@ -107,12 +109,14 @@ final class DropPipeline {
         case .completed(let path):
             file(path, retries: events)
         case .found(let path, let modificationTime):
-            switch FileSystem.writerState(at: Path.join(options.dropDirectory, path)) {
+            switch FileSystem.writerState(of: path, beneath: options.dropDirectory) {
             case .noWriters:
                 file(path, retries: events)
             case .openForWriting:
                 // The watch on its directory exists, so its close produces a `.completed` event.
-                logger.debug("still open for writing; filed when closed", metadata: ["file": "\(path)"])
+                logger.debug(
+                    "still open for writing; filed when closed",
+                    metadata: ["file": "\(LogText.escaped(path))"])
             case .unknown:
                 fileWhenSettled(path, modificationTime: modificationTime, events: events)
             }
