@@ -115,7 +115,8 @@ extension FileSystem {
     }
 
     /// Opens `relativeDirectory` beneath `root`, each component with `O_NOFOLLOW` relative to the
-    /// one before; with `creating`, missing components are made. The caller closes the result.
+    /// one before; with `creating`, the root (like `mkdir -p`) and missing components are made.
+    /// The caller closes the result.
     static func openDirectory(_ relativeDirectory: String, beneath root: String, creating: Bool)
         throws(FileSystemError) -> Int32
     {
@@ -123,6 +124,7 @@ extension FileSystem {
             throw FileSystemError(
                 kind: .unsafePath, operation: "open", path: Path.join(root, relativeDirectory))
         }
+        if creating { try makeDirectories(root) }
         var current = open(root.isEmpty ? "." : root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard current >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: root) }
         var walked = root
