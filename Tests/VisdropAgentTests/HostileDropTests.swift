@@ -312,6 +312,24 @@ struct HostileDropTests {
         try run.finish(memoryBound: Self.memoryBound)
     }
 
+    @Test("a .rejected planted as a link is not followed: a bad file stays put, the target gets nothing")
+    func rejectedFolderPlantedAsLink() throws {
+        let workspace = try TestWorkspace()
+        let victim = workspace.staging + "/victim"
+        try FileManager.default.createDirectory(atPath: victim, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.drop + "/.rejected", withDestinationPath: victim)
+        let run = try HostileRun(workspace)
+        try workspace.writeByRename("run/notes.txt", Array("junk".utf8))
+        try eventually("the failure to set it aside to be logged; log:\n\(run.agent.log)") {
+            run.agent.log.contains("could not set a rejected file aside")
+        }
+        #expect(run.agent.log.contains("is a symbolic link"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim).isEmpty)
+        #expect(try workspace.bytes(workspace.drop + "/run/notes.txt") == Array("junk".utf8), "kept in place")
+        try run.finish(memoryBound: Self.memoryBound)
+    }
+
     // MARK: - Configs
 
     @Test("a .py config is copied byte for byte and never executed")
