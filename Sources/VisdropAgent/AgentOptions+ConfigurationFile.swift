@@ -6,7 +6,7 @@ extension AgentOptions {
     /// The keys a configuration file may set: the long names of the command-line options.
     public static let configurationKeys = [
         "drop", "out", "archive", "settle-ms", "max-file-bytes", "max-config-bytes", "max-scalar-bytes",
-        "durable", "png-compression", "img-save-dir",
+        "durable", "workers", "png-compression", "img-save-dir",
         "config-save-file", "scalar-save-file", "log-level",
     ]
 
@@ -71,6 +71,7 @@ extension AgentOptions {
         case "durable":
             guard let flag = value.bool else { throw wrongType(key, "true or false", source) }
             durable = flag
+        case "workers": workers = try integer(0...256)
         case "png-compression": pngCompressionLevel = try integer(0...9)
         case "img-save-dir": imageSaveDirectory = try string()
         case "config-save-file": configSaveFile = try string()

@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -34,15 +36,12 @@ extension FileSystem {
     /// Asks the kernel whether some process has `file` open for writing (see `writerState(at:)`).
     public static func writerState(of file: borrowing RegularFile) -> WriterState {
         _ = ignoreLeaseBreakSignal
-        if fcntl(file.descriptor, setLease, F_RDLCK) == 0 {
-            _ = fcntl(file.descriptor, setLease, F_UNLCK)
+        if visdrop_set_lease(file.descriptor, Int32(F_RDLCK)) == 0 {
+            _ = visdrop_set_lease(file.descriptor, Int32(F_UNLCK))
             return .noWriters
         }
         return errno == EAGAIN ? .openForWriting : .unknown
     }
-
-    /// `F_SETLEASE` (`F_LINUX_SPECIFIC_BASE + 0`), which Glibc only declares under `_GNU_SOURCE`.
-    private static let setLease: Int32 = 1024
 
     /// A writer opening the file during the microseconds we hold a lease makes the kernel send the lease
     /// holder `SIGIO`, whose default action ends the process. We release the lease on our own at once,

@@ -63,6 +63,10 @@ struct AgentArguments: ParsableArguments {
         name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
     var durable: Bool?
 
+    @Option(
+        help: "Threads decoding and encoding images at once; 0 = one per processor, at most 8. (default: 0)")
+    var workers: Int?
+
     @Option(name: .customLong("png-compression"), help: "zlib level of written PNGs, 0-9. (default: 1)")
     var pngCompression: Int?
 
@@ -82,6 +86,9 @@ struct AgentArguments: ParsableArguments {
     var logLevel: String?
 
     func validate() throws {
+        if let workers, !(0...256).contains(workers) {
+            throw ValidationError("--workers must be from 0 to 256")
+        }
         if let pngCompression, !(0...9).contains(pngCompression) {
             throw ValidationError("--png-compression must be from 0 to 9")
         }
@@ -113,6 +120,7 @@ struct AgentArguments: ParsableArguments {
         if let maximumConfigBytes { options.maximumConfigBytes = maximumConfigBytes }
         if let maximumScalarBytes { options.maximumScalarBytes = maximumScalarBytes }
         if let durable { options.durable = durable }
+        if let workers { options.workers = workers }
         if let pngCompression { options.pngCompressionLevel = pngCompression }
         if let imageSaveDirectory { options.imageSaveDirectory = imageSaveDirectory }
         if let configSaveFile { options.configSaveFile = configSaveFile }

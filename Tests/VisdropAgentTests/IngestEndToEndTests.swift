@@ -160,7 +160,8 @@ struct IngestEndToEndTests {
         let text = workspace.text(root + "/config/visdrop.yaml")
         for key in [
             "drop", "out", "archive", "settle-ms", "max-file-bytes", "max-config-bytes", "max-scalar-bytes",
-            "durable", "png-compression", "img-save-dir", "config-save-file", "scalar-save-file", "log-level",
+            "durable", "workers", "png-compression", "img-save-dir", "config-save-file", "scalar-save-file",
+            "log-level",
         ] {
             #expect(text.contains("\n\(key): "), "config/visdrop.yaml lacks \(key)")
         }

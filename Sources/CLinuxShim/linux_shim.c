@@ -1,0 +1,9 @@
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "linux_shim.h"
+
+int visdrop_syncfs(int fd) { return syncfs(fd); }
+
+int visdrop_set_lease(int fd, int type) { return fcntl(fd, F_SETLEASE, type); }
