@@ -18,6 +18,10 @@ public struct AgentOptions: Sendable, Equatable {
     public var settleMilliseconds: Int = 1000
     /// The largest dropped file that is read; larger ones are rejected (`max-file-bytes`).
     public var maximumFileBytes: Int = 256 << 20
+    /// The largest dropped config (`.py`, `config.json`, `.yaml`) that is read (`max-config-bytes`).
+    public var maximumConfigBytes: Int = 1 << 20
+    /// The largest dropped scalar file (`.json`, `.jsonl`) that is read (`max-scalar-bytes`).
+    public var maximumScalarBytes: Int = 4 << 20
     /// Flush outputs to disk before removing a source (`durable`); turn off only for scratch runs.
     public var durable: Bool = true
     /// How many threads decode and encode images at once (`workers`); 0 means one per processor
@@ -45,6 +49,9 @@ public struct AgentOptions: Sendable, Equatable {
     /// The folder for the agent's own state (journal, wake-up file): `OUT/.visdrop`.
     public var stateDirectory: String { Path.join(outputDirectory, ".visdrop") }
 
+    /// The name of the folder in `DROP` that rejected files are moved to.
+    public static let rejectedFolderName = ".rejected"
+
     /// The folder rejected files are moved to: `DROP/.rejected`.
-    public var rejectedDirectory: String { Path.join(dropDirectory, ".rejected") }
+    public var rejectedDirectory: String { Path.join(dropDirectory, Self.rejectedFolderName) }
 }

@@ -28,12 +28,15 @@ extension DropFiler {
         for index in filed {
             let relativePath = items[index].relativePath
             do {
-                try dispose(Path.join(options.dropDirectory, relativePath))
+                try dispose(relativePath)
                 directories.insert(Path.directory(of: relativePath))
             } catch {
                 logger.error(
                     "filed, but the source could not be removed; it stays in the drop folder",
-                    metadata: ["file": "\(relativePath)", "error": "\(error)"])
+                    metadata: [
+                        "file": "\(LogText.escaped(relativePath))",
+                        "error": "\(LogText.escaped(error.description))",
+                    ])
                 keptAfterFiling.insert(relativePath)
             }
         }
@@ -66,14 +69,16 @@ extension DropFiler {
     }
 
     /// Removes a filed source, or moves it to the archive folder at the same relative path.
-    func dispose(_ source: String) throws(FileSystemError) {
+    ///
+    /// Paths beneath the drop folder are walked without following links (the batch's flush of the
+    /// drop directories follows in `finish`).
+    func dispose(_ relativePath: String) throws(FileSystemError) {
         if let archive = options.archiveDirectory {
-            let relativePath = String(source.dropFirst(options.dropDirectory.count + 1))
-            let destination = Path.join(archive, relativePath)
-            try FileSystem.makeDirectories(Path.directory(of: destination))
-            try FileSystem.move(source, to: destination)
+            try FileSystem.move(
+                relativePath, beneath: options.dropDirectory, to: relativePath, beneath: archive,
+                durable: false)
         } else {
-            try FileSystem.removeFile(source)
+            try FileSystem.removeFile(relativePath, beneath: options.dropDirectory, durable: false)
         }
     }
 }
@@ -98,25 +103,27 @@ extension DropFiler {
     }
 
     /// Moves the source to `DROP/.rejected/<rel>` with a `.reason.txt` beside it; never deletes it.
+    ///
+    /// The entry is renamed as it is (a link stays a link, a FIFO a FIFO), and no link on the way
+    /// into `.rejected` is followed; a reason file's name is shortened to fit when needed.
     func reject(_ relativePath: String, kind: DropKind, reason: String) -> FilingOutcome {
-        let source = Path.join(options.dropDirectory, relativePath)
-        let directory = Path.join(options.rejectedDirectory, Path.directory(of: relativePath))
-        let name = Path.lastComponent(of: relativePath)
+        let rejected = Path.join(AgentOptions.rejectedFolderName, Path.directory(of: relativePath))
         do {
-            try FileSystem.makeDirectories(directory)
-            var destination = Path.join(directory, name)
-            var attempt = 1
-            while FileSystem.entryType(at: destination) != nil {
-                destination = Path.join(directory, "\(name).\(attempt)")
-                attempt += 1
-            }
-            try FileSystem.move(source, to: destination)
+            let destination = try FileSystem.moveAside(
+                relativePath, beneath: options.dropDirectory, into: rejected, beneath: options.dropDirectory,
+                durable: options.durable)
+            let name = Path.lastComponent(of: destination)
+            let reasonFile = Path.join(rejected, Path.fitting(name, suffix: ".reason.txt") + ".reason.txt")
             let text = "\(relativePath): \(reason)\n"
             try FileSystem.writeAtomically(
-                Array(text.utf8), to: destination + ".reason.txt", durable: options.durable)
+                Array(text.utf8), to: reasonFile, beneath: options.dropDirectory, durable: options.durable)
         } catch {
             logger.error(
-                "could not set a rejected file aside", metadata: ["file": "\(source)", "error": "\(error)"])
+                "could not set a rejected file aside",
+                metadata: [
+                    "file": "\(LogText.escaped(relativePath))",
+                    "error": "\(LogText.escaped(error.description))",
+                ])
         }
         return .rejected(kind: kind, reason: reason)
     }

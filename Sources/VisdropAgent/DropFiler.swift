@@ -29,7 +29,7 @@ final class DropFiler {
         self.options = options
         self.journal = journal
         self.logger = logger
-        self.preparation = FilePreparation(options: options)
+        self.preparation = FilePreparation(options: options, logger: logger)
     }
 
     /// Files the files at `relativePaths` (inside the drop folder), in order; one outcome per path.

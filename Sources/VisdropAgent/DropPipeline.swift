@@ -42,7 +42,13 @@ final class DropPipeline {
         }
         let filer = DropFiler(options: options, journal: journal, logger: logger)
         do {
-            try journal.recover { source throws(FileSystemError) in try filer.dispose(source) }
+            let dropPrefix = options.dropDirectory + "/"
+            try journal.recover { source throws(FileSystemError) in
+                // The journal names sources by their full path; a source outside today's drop
+                // folder (started with another --drop) is left alone.
+                guard source.hasPrefix(dropPrefix) else { return }
+                try filer.dispose(String(source.dropFirst(dropPrefix.count)))
+            }
         } catch {
             throw AgentSetupError("cannot recover the scalar journal in \(options.stateDirectory): \(error)")
         }
@@ -98,12 +104,14 @@ final class DropPipeline {
             case .completed(let path):
                 add(path)
             case .found(let path, let modificationTime):
-                switch FileSystem.writerState(at: Path.join(options.dropDirectory, path)) {
+                switch FileSystem.writerState(of: path, beneath: options.dropDirectory) {
                 case .noWriters:
                     add(path)
                 case .openForWriting:
                     // The watch on its directory exists, so its close produces a `.completed` event.
-                    logger.debug("still open for writing; filed when closed", metadata: ["file": "\(path)"])
+                    logger.debug(
+                        "still open for writing; filed when closed",
+                        metadata: ["file": "\(LogText.escaped(path))"])
                 case .unknown:
                     if let wait = settleWait(modificationTime) {
                         queue?.push(.settled(relativePath: path), afterNanoseconds: wait)
@@ -143,11 +151,14 @@ final class DropPipeline {
     }
 
     private func log(_ outcome: FilingOutcome, path: String, latency: String, queue: EventQueue?) {
+        // Names come from other users: escaped, so a newline in one cannot forge a log line.
+        let file = LogText.escaped(path)
         switch outcome {
         case .filed(let kind, let outputs, let records):
             retryAttempts[path] = nil
             var metadata: Logger.Metadata = [
-                "file": "\(path)", "kind": "\(kind.label)", "to": "\(outputs.joined(separator: ", "))",
+                "file": "\(file)", "kind": "\(kind.label)",
+                "to": "\(LogText.escaped(outputs.joined(separator: ", ")))",
                 "latency": "\(latency)",
             ]
             if case .scalars = kind { metadata["records"] = "\(records)" }
@@ -157,11 +168,11 @@ final class DropPipeline {
             logger.error(
                 "rejected",
                 metadata: [
-                    "file": "\(path)", "kind": "\(kind.label)", "reason": "\(reason)",
-                    "moved-to": "\(Path.join(options.rejectedDirectory, path))",
+                    "file": "\(file)", "kind": "\(kind.label)", "reason": "\(LogText.escaped(reason))",
+                    "moved-to": "\(LogText.escaped(Path.join(options.rejectedDirectory, path)))",
                 ])
         case .skipped(let reason):
-            logger.debug("skipped", metadata: ["file": "\(path)", "reason": "\(reason)"])
+            logger.debug("skipped", metadata: ["file": "\(file)", "reason": "\(LogText.escaped(reason))"])
         case .retry(let error):
             let attempt = retryAttempts[path, default: 0] + 1
             retryAttempts[path] = attempt
@@ -169,7 +180,9 @@ final class DropPipeline {
             logger.warning(
                 "cannot write the output; keeping the source and retrying",
                 metadata: [
-                    "file": "\(path)", "error": "\(error)", "attempt": "\(attempt)", "retry-in": "\(delay) s",
+                    "file": "\(file)", "error": "\(LogText.escaped(error.description))",
+                    "attempt": "\(attempt)",
+                    "retry-in": "\(delay) s",
                 ])
             queue?.push(.completed(relativePath: path), afterNanoseconds: UInt64(delay) * 1_000_000_000)
         }

@@ -145,7 +145,10 @@ final class DropWatcher: Sendable {
         while let directory = pending.popLast() {
             let absolute = Path.join(root, directory)
             // Watch first, then list: a file created in between is seen by both, never by neither.
-            if inotifytools_watch_file(absolute + "/", Self.directoryMask) == 0 {
+            // No trailing slash below the root: it would make the kernel follow a link that replaced
+            // the directory, despite IN_DONT_FOLLOW.
+            let watched = directory.isEmpty ? absolute + "/" : absolute
+            if inotifytools_watch_file(watched, Self.directoryMask) == 0 {
                 let failure = StartError(description: "cannot watch \(absolute): \(Self.errorText())")
                 if directory.isEmpty { return failure }
                 logger.warning(

@@ -14,9 +14,10 @@ public enum Ingest {
         var stillBeingWritten = 0
         var ready: [String] = []
         for file in backlog {
-            if FileSystem.writerState(at: Path.join(options.dropDirectory, file.path)) == .openForWriting {
+            if FileSystem.writerState(of: file.path, beneath: options.dropDirectory) == .openForWriting {
                 logger.warning(
-                    "still open for writing; left for the next run", metadata: ["file": "\(file.path)"])
+                    "still open for writing; left for the next run",
+                    metadata: ["file": "\(LogText.escaped(file.path))"])
                 stillBeingWritten += 1
                 continue
             }

@@ -50,6 +50,16 @@ struct AgentArguments: ParsableArguments {
     var maximumFileBytes: Int?
 
     @Option(
+        name: .customLong("max-config-bytes"),
+        help: "Reject dropped configs (.py, config.json, .yaml) larger than this. (default: 1048576)")
+    var maximumConfigBytes: Int?
+
+    @Option(
+        name: .customLong("max-scalar-bytes"),
+        help: "Reject dropped scalar files (.json, .jsonl) larger than this. (default: 4194304)")
+    var maximumScalarBytes: Int?
+
+    @Option(
         name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
     var durable: Bool?
 
@@ -85,8 +95,11 @@ struct AgentArguments: ParsableArguments {
         if let settleMilliseconds, settleMilliseconds < 0 {
             throw ValidationError("--settle-ms must be >= 0")
         }
-        if let maximumFileBytes, maximumFileBytes < 1 {
-            throw ValidationError("--max-file-bytes must be >= 1")
+        for (name, value) in [
+            ("max-file-bytes", maximumFileBytes), ("max-config-bytes", maximumConfigBytes),
+            ("max-scalar-bytes", maximumScalarBytes),
+        ] {
+            if let value, value < 1 { throw ValidationError("--\(name) must be >= 1") }
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError(
@@ -104,6 +117,8 @@ struct AgentArguments: ParsableArguments {
         if let archive { options.archiveDirectory = archive }
         if let settleMilliseconds { options.settleMilliseconds = settleMilliseconds }
         if let maximumFileBytes { options.maximumFileBytes = maximumFileBytes }
+        if let maximumConfigBytes { options.maximumConfigBytes = maximumConfigBytes }
+        if let maximumScalarBytes { options.maximumScalarBytes = maximumScalarBytes }
         if let durable { options.durable = durable }
         if let workers { options.workers = workers }
         if let pngCompression { options.pngCompressionLevel = pngCompression }
