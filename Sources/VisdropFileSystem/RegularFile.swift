@@ -81,22 +81,18 @@ public struct RegularFile: ~Copyable {
 
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.
     public func read(upTo count: Int, at offset: Int = 0) throws(FileSystemError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: max(0, count))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(
-                    descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled,
-                    off_t(offset + filled))
+        var failure: FileSystemError?
+        // Read into uninitialized storage: zero-filling first (a memset and its page faults) costs
+        // about as much as the read itself for a large image.
+        let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { buffer, initializedCount in
+            do throws(FileSystemError) {
+                initializedCount = try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
+                initializedCount = 0
+                failure = error
             }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
         }
-        bytes.removeSubrange(filled...)
+        if let failure { throw failure }
         return bytes
     }
 
@@ -109,30 +105,42 @@ public struct RegularFile: ~Copyable {
             throw FileSystemError(
                 kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
         }
-        var bytes = [UInt8](repeating: 0, count: size + 1)
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(
-                    descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled, off_t(filled))
+        var bytes = try read(upTo: size + 1)
+        // The file grew while being read: go on in chunks, within the limit.
+        while bytes.count > size {
+            if bytes.count > maximumBytes {
+                throw FileSystemError(
+                    kind: .tooLarge(size: bytes.count, limit: maximumBytes), operation: "read", path: path)
             }
+            let chunk = try read(upTo: Swift.min(Swift.max(4096, size), maximumBytes), at: bytes.count)
+            if chunk.isEmpty { break }
+            bytes += chunk
+        }
+        if bytes.count > maximumBytes {
+            throw FileSystemError(
+                kind: .tooLarge(size: bytes.count, limit: maximumBytes), operation: "read", path: path)
+        }
+        return bytes
+    }
+
+    /// Fills `buffer` from byte `offset` on, retrying interrupted and short reads; returns the
+    /// number of bytes read (less than the buffer only at the end of the file).
+    private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FileSystemError)
+        -> Int
+    {
+        var filled = 0
+        while filled < buffer.count {
+            let got = pread(
+                descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled,
+                off_t(offset + filled))
             if got < 0 {
                 if errno == EINTR { continue }
                 throw FileSystemError(errno: errno, operation: "read", path: path)
             }
             if got == 0 { break }
             filled += got
-            if filled > maximumBytes {
-                throw FileSystemError(
-                    kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
-            }
-            if filled == bytes.count {
-                bytes.append(
-                    contentsOf: repeatElement(0, count: Swift.min(Swift.max(4096, size), maximumBytes)))
-            }
         }
-        bytes.removeSubrange(filled...)
-        return bytes
+        return filled
     }
 }
 
