@@ -54,10 +54,13 @@ struct StageProfile {
             let source = Bench.join(directory, "img_\(index).npy")
             try Bench.writeFile(source, file)
             var clock = Bench.now()
-            // As DropFiler could: the file's bytes handed over to the reader (their last use).
-            let bytes = try FileSystem.readRegularFile(at: source, maximumBytes: 1 << 30).bytes
+            // As the agent reads an array: the header first, then the data straight into its array.
+            let file = try RegularFile.open(at: source)
+            let header = try reader.readHeader(try file.read(upTo: 12 + reader.limits.maximumHeaderLength))
+            try reader.checkDataSize(header, fileSize: file.size)
+            let data = try file.read(upTo: header.dataByteCount, at: header.dataOffset)
             times.add(.read, since: &clock)
-            let array = try reader.read(bytes)
+            let array = try reader.read(header: header, data: data)
             times.add(.decode, since: &clock)
             let pixels = try ImageConversion.pixelImage(from: array)
             times.add(.convert, since: &clock)
