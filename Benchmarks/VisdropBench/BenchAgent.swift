@@ -94,15 +94,24 @@ final class BenchAgent {
 
     // MARK: - Measurements from /proc
 
-    /// CPU time, all threads: clock ticks (utime + stime) and nanoseconds on CPU (schedstat).
+    /// CPU time: the process's clock ticks (utime + stime, which keep the time of threads that
+    /// have exited) and, per live thread, nanoseconds on CPU (schedstat) and context switches.
     struct CPUSample {
-        var ticks: Int
+        var ticks = 0
+        var threads: [String: (nanoseconds: UInt64, contextSwitches: Int)] = [:]
+    }
+
+    /// What an agent used between two samples.
+    struct CPUUse {
+        /// Nanoseconds on CPU: the live threads' schedstat deltas, or the ticks when those say
+        /// more (a thread that exited in between took its schedstat with it).
         var nanoseconds: UInt64
+        var ticks: Int
         var contextSwitches: Int
     }
 
     func cpuSample() -> CPUSample {
-        var sample = CPUSample(ticks: 0, nanoseconds: 0, contextSwitches: 0)
+        var sample = CPUSample()
         let stat = String(decoding: Bench.readFile("/proc/\(pid)/stat") ?? [], as: UTF8.self)
         // Fields after the command name (which is in parentheses and may hold spaces).
         if let close = stat.lastIndex(of: ")") {
@@ -114,21 +123,39 @@ final class BenchAgent {
         }
         let taskDirectory = "/proc/\(pid)/task"
         for task in Bench.list(taskDirectory) {
+            var nanoseconds: UInt64 = 0
+            var switches = 0
             let schedstat = String(
                 decoding: Bench.readFile("\(taskDirectory)/\(task)/schedstat") ?? [], as: UTF8.self)
             if let first = schedstat.split(separator: " ").first, let value = UInt64(first) {
-                sample.nanoseconds += value
+                nanoseconds = value
             }
             let status = String(
                 decoding: Bench.readFile("\(taskDirectory)/\(task)/status") ?? [], as: UTF8.self)
             for line in status.split(separator: "\n") {
                 if line.hasPrefix("voluntary_ctxt_switches:") || line.hasPrefix("nonvoluntary_ctxt_switches:")
                 {
-                    sample.contextSwitches += Int(line.split(separator: "\t").last ?? "") ?? 0
+                    switches += Int(line.split(separator: "\t").last ?? "") ?? 0
                 }
             }
+            sample.threads[task] = (nanoseconds, switches)
         }
         return sample
+    }
+
+    /// The CPU used since `start` (a sample of this same process).
+    func cpuUsed(since start: CPUSample) -> CPUUse {
+        let end = cpuSample()
+        var nanoseconds: UInt64 = 0
+        var switches = 0
+        for (task, now) in end.threads {
+            let before = start.threads[task] ?? (0, 0)
+            nanoseconds += now.nanoseconds >= before.nanoseconds ? now.nanoseconds - before.nanoseconds : 0
+            switches += max(0, now.contextSwitches - before.contextSwitches)
+        }
+        let ticks = max(0, end.ticks - start.ticks)
+        let tickNanoseconds = UInt64(ticks) * 1_000_000_000 / UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
+        return CPUUse(nanoseconds: max(nanoseconds, tickNanoseconds), ticks: ticks, contextSwitches: switches)
     }
 
     /// VmHWM, the peak resident set size since start or the last `resetPeakMemory`, in bytes.

@@ -55,7 +55,7 @@ final class DropRun {
     private var scalarDescriptor: Int32 = -1
     private var scalarOffset = 0
     private var partialLine: [UInt8] = []
-    private var cpuAtStart: UInt64 = 0
+    private var cpuAtStart = BenchAgent.CPUSample()
 
     init(agent: BenchAgent) throws(BenchError) {
         self.agent = agent
@@ -117,7 +117,7 @@ final class DropRun {
     }
 
     private func begin(_ workload: Workload) {
-        cpuAtStart = agent.cpuSample().nanoseconds
+        cpuAtStart = agent.cpuSample()
         inotify.drain()
         self.workload = workload
         renamedAt = Array(repeating: 0, count: workload.files)
@@ -266,7 +266,7 @@ final class DropRun {
 
     /// Checks the outputs, measures them, and clears the folders for the next workload.
     private func finish(seconds: Double) throws(BenchError) -> RunResult {
-        let cpu = agent.cpuSample().nanoseconds - cpuAtStart
+        let cpu = agent.cpuUsed(since: cpuAtStart).nanoseconds
         let peak = agent.peakResidentBytes()
         let leftovers = Bench.list(agent.drop).filter { !$0.hasPrefix(".") }
         let rejected = Bench.list(Bench.join(agent.drop, ".rejected"))

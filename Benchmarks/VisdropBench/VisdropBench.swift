@@ -147,15 +147,15 @@ struct VisdropBench: ParsableCommand {
         }
 
         log("  idle CPU over \(idleSeconds) s")
+        Bench.sleep(milliseconds: 1000)  // let the warm-up's last work finish
         let before = runs.map { $0.agent.cpuSample() }
         Bench.sleep(milliseconds: idleSeconds * 1000)
         for (run, start) in zip(runs, before) {
-            let end = run.agent.cpuSample()
+            let used = run.agent.cpuUsed(since: start)
             report.addIdle(
                 side: run.agent.side,
                 BenchReport.Idle(
-                    ticks: end.ticks - start.ticks, nanoseconds: end.nanoseconds - start.nanoseconds,
-                    contextSwitches: end.contextSwitches - start.contextSwitches))
+                    ticks: used.ticks, nanoseconds: used.nanoseconds, contextSwitches: used.contextSwitches))
         }
 
         for workload in workloads + [lone] {
