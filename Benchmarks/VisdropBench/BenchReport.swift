@@ -97,7 +97,7 @@ struct BenchReport {
             lines.append(
                 row(
                     "\(workload.label), \(workload.files) files", workload.unit, Bench.rate(ours),
-                    Bench.rate(theirs), "\(Bench.fixed(ratio, 1))×", "≥ \(Int(target))×", ratio >= target))
+                    Bench.rate(theirs), "\(Bench.fixed(ratio, 2))×", "≥ \(Int(target))×", ratio >= target))
         }
         let ourLone = mergedLatency(lone, .visdrop)
         let theirLone = mergedLatency(lone, .peer)

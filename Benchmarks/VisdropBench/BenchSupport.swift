@@ -128,9 +128,9 @@ enum Bench {
     /// A rate or size with few significant digits: 12345 -> "12,345", 45.67 -> "45.7".
     static func rate(_ value: Double) -> String {
         guard value.isFinite else { return "–" }
-        if value >= 1000 { return grouped(Int(value.rounded())) }
-        if value >= 100 { return fixed(value, 0) }
-        if value >= 10 { return fixed(value, 1) }
+        if value.rounded() >= 1000 { return grouped(Int(value.rounded())) }
+        if (value * 10).rounded() >= 1000 { return fixed(value, 0) }
+        if (value * 100).rounded() >= 1000 { return fixed(value, 1) }
         return fixed(value, 2)
     }
 

@@ -48,9 +48,10 @@ struct StageProfile {
     private func profileImage(_ file: [UInt8], label: String) throws -> String {
         let reader = NPYReader()
         let encoder = PNGEncoder()
-        let output = Bench.join(directory, "out.png")
         var times = StageTimes()
         for index in 0..<repetitions {
+            // A new name each time, as in the agent: replacing a file would time freeing the old one.
+            let output = Bench.join(directory, "out_\(index).png")
             let source = Bench.join(directory, "img_\(index).npy")
             try Bench.writeFile(source, file)
             var clock = Bench.now()
@@ -72,6 +73,8 @@ struct StageProfile {
             times.add(.sync, since: &clock, minus: times.last(.write))
             try FileSystem.removeFile(source)
             times.add(.remove, since: &clock)
+            unlink(output)
+            unlink(output + ".durable")
         }
         return times.row(label)
     }
