@@ -82,20 +82,8 @@ public struct RegularFile: ~Copyable {
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.
     public func read(upTo count: Int, at offset: Int = 0) throws(FileSystemError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: max(0, count))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(
-                    descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled,
-                    off_t(offset + filled))
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
-        }
+        let filled = try FileSystem.readFully(
+            descriptor, into: &bytes, from: 0, fileOffset: offset, path: path)
         bytes.removeSubrange(filled...)
         return bytes
     }
@@ -111,25 +99,14 @@ public struct RegularFile: ~Copyable {
         }
         var bytes = [UInt8](repeating: 0, count: size + 1)
         var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(
-                    descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled, off_t(filled))
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
+        while true {
+            filled = try FileSystem.readFully(descriptor, into: &bytes, from: filled, path: path)
             if filled > maximumBytes {
                 throw FileSystemError(
                     kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
             }
-            if filled == bytes.count {
-                bytes.append(
-                    contentsOf: repeatElement(0, count: Swift.min(Swift.max(4096, size), maximumBytes)))
-            }
+            guard filled == bytes.count else { break }
+            bytes.append(contentsOf: repeatElement(0, count: Swift.min(Swift.max(4096, size), maximumBytes)))
         }
         bytes.removeSubrange(filled...)
         return bytes
