@@ -236,6 +236,40 @@ public enum FileSystem {
         return entries
     }
 
+    /// Fills `bytes` from index `start` on with the file's bytes from `fileOffset + start` on, until
+    /// `bytes` is full or the file ends; returns how much of `bytes` is filled.
+    static func readFully(
+        _ fd: Int32, into bytes: inout [UInt8], from start: Int, fileOffset: Int = 0, path: String
+    ) throws(FileSystemError) -> Int {
+        let result = bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(FileSystemError) in
+                try readFully(
+                    fd, into: UnsafeMutableRawBufferPointer(rebasing: buffer[start...]),
+                    fileOffset: fileOffset + start, path: path)
+            }
+        }
+        return try result.get() + start
+    }
+
+    /// Fills `buffer` from byte `fileOffset` on, retrying interrupted and short reads; returns
+    /// the number of bytes read (fewer than the buffer holds only at the end of the file).
+    static func readFully(
+        _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, fileOffset: Int, path: String
+    ) throws(FileSystemError) -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let got = pread(
+                fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled, off_t(fileOffset + filled))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(errno: errno, operation: "read", path: path)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        return filled
+    }
+
     static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(FileSystemError) {
         var written = 0
         while written < bytes.count {

@@ -41,19 +41,7 @@ public final class RecordFile {
             throw FileSystemError(errno: errno, operation: "fstat", path: path)
         }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(
-                    descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled, off_t(filled))
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
-        }
+        let filled = try FileSystem.readFully(descriptor, into: &bytes, from: 0, path: path)
         return Array(bytes[..<filled])
     }
 

@@ -81,12 +81,13 @@ public struct RegularFile: ~Copyable {
 
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.
     public func read(upTo count: Int, at offset: Int = 0) throws(FileSystemError) -> [UInt8] {
-        var failure: FileSystemError?
-        // Read into uninitialized storage: zero-filling first (a memset and its page faults) costs
+        // Into uninitialized storage: zero-filling first (a memset and its page faults) costs
         // about as much as the read itself for a large image.
+        var failure: FileSystemError?
         let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { buffer, initializedCount in
             do throws(FileSystemError) {
-                initializedCount = try readFully(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+                initializedCount = try FileSystem.readFully(
+                    descriptor, into: UnsafeMutableRawBufferPointer(buffer), fileOffset: offset, path: path)
             } catch {
                 initializedCount = 0
                 failure = error
@@ -106,41 +107,19 @@ public struct RegularFile: ~Copyable {
                 kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
         }
         var bytes = try read(upTo: size + 1)
-        // The file grew while being read: go on in chunks, within the limit.
-        while bytes.count > size {
-            if bytes.count > maximumBytes {
+        var filled = bytes.count
+        while true {
+            if filled > maximumBytes {
                 throw FileSystemError(
-                    kind: .tooLarge(size: bytes.count, limit: maximumBytes), operation: "read", path: path)
+                    kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
             }
-            let chunk = try read(upTo: Swift.min(Swift.max(4096, size), maximumBytes), at: bytes.count)
-            if chunk.isEmpty { break }
-            bytes += chunk
+            // Only a file that grew while being read fills the buffer: go on in chunks.
+            guard filled == bytes.count, filled > size else { break }
+            bytes.append(contentsOf: repeatElement(0, count: Swift.min(Swift.max(4096, size), maximumBytes)))
+            filled = try FileSystem.readFully(descriptor, into: &bytes, from: filled, path: path)
         }
-        if bytes.count > maximumBytes {
-            throw FileSystemError(
-                kind: .tooLarge(size: bytes.count, limit: maximumBytes), operation: "read", path: path)
-        }
+        bytes.removeSubrange(filled...)
         return bytes
-    }
-
-    /// Fills `buffer` from byte `offset` on, retrying interrupted and short reads; returns the
-    /// number of bytes read (less than the buffer only at the end of the file).
-    private func readFully(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(FileSystemError)
-        -> Int
-    {
-        var filled = 0
-        while filled < buffer.count {
-            let got = pread(
-                descriptor, buffer.baseAddress.map { $0 + filled }, buffer.count - filled,
-                off_t(offset + filled))
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
-        }
-        return filled
     }
 }
 

@@ -7,13 +7,14 @@ import VisdropPNG
 ///
 /// The killed agents run with `VISDROP_CRASH_WINDOW_MS`, which sleeps a random moment between a
 /// batch's steps (timing only), so that kills land inside batches; the test checks they did.
-/// `VISDROP_CRASH_KILLS` and `VISDROP_CRASH_FILES` make it a longer soak (defaults: 45 kills,
-/// 1,600 scalar files holding 3,200 records, 200 images; the writer takes about 4 s).
+/// The writer drops about 400 scalar files (2 records each on average) and 50 images a second
+/// until the kills are done: `VISDROP_CRASH_KILLS` (default 45) makes it a longer soak, and
+/// `VISDROP_CRASH_FILES` caps the scalar files (default 20,000; images at most 400).
 @Suite("crashes, end to end")
 struct CrashEndToEndTests {
     static let kills = Int(ProcessInfo.processInfo.environment["VISDROP_CRASH_KILLS"] ?? "") ?? 45
-    static let files = Int(ProcessInfo.processInfo.environment["VISDROP_CRASH_FILES"] ?? "") ?? 1600
-    static let images = 200
+    static let files = Int(ProcessInfo.processInfo.environment["VISDROP_CRASH_FILES"] ?? "") ?? 20_000
+    static let images = 400
 
     @Test("SIGKILL at random moments, dozens of times: every record once, every image whole")
     func killedAgainAndAgain() throws {
@@ -21,8 +22,9 @@ struct CrashEndToEndTests {
         let fixtures = try Fixtures.directory() + "/crash"
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        let stopFile = workspace.root + "/stop-writing"
         writer.arguments = [
-            "python3", fixtures + "/writer.py", workspace.drop, "\(Self.files)", "\(Self.images)",
+            "python3", fixtures + "/writer.py", workspace.drop, "\(Self.files)", "\(Self.images)", stopFile,
         ]
         let writerOutput = Pipe()
         writer.standardOutput = writerOutput
@@ -31,14 +33,17 @@ struct CrashEndToEndTests {
         var generator = SystemRandomNumberGenerator()
         var kills = 0
         var incarnation = 0
-        while kills < Self.kills || writer.isRunning {
+        // The writer keeps dropping files until the kills are done (or it reaches its maximum), so
+        // every kill, however slow a busy machine makes the agent's start, meets work in progress.
+        while writer.isRunning {
+            if kills >= Self.kills { _ = FileManager.default.createFile(atPath: stopFile, contents: nil) }
             incarnation += 1
             let agent = try AgentProcess(
                 workspace.watchArguments(logLevel: "info"),
                 logPath: workspace.root + "/agent-\(incarnation).log",
                 environment: ["VISDROP_CRASH_WINDOW_MS": "15"])
             // Every fifth kill comes within 3 ms of the start (often during recovery); the rest
-            // up to 60 ms after the agent has started watching, while it files the backlog that
+            // up to 250 ms after the agent has started watching, while it files the backlog that
             // piled up meanwhile and the new drops (however slow a busy machine makes the start).
             if kills % 5 == 0 {
                 usleep(UInt32.random(in: 0...3_000, using: &generator))
@@ -46,7 +51,7 @@ struct CrashEndToEndTests {
                 try eventually("the agent to start watching") {
                     agent.log.contains("watching") || !agent.process.isRunning
                 }
-                usleep(UInt32.random(in: 0...60_000, using: &generator))
+                usleep(UInt32.random(in: 0...250_000, using: &generator))
             }
             kill(agent.process.processIdentifier, SIGKILL)
             agent.process.waitUntilExit()

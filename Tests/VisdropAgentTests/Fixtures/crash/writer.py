@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A training script for the crash test: drops scalar records and images into DROP/run.
 
-usage: writer.py DROP FILES IMAGES
+usage: writer.py DROP FILES IMAGES [STOP]
+
+Writes at most FILES scalar files (fewer when the file STOP appears: the test creates it once it
+has killed the agent often enough) and an image after every eighth scalar file, at most IMAGES.
 
 Scalar files are `r_<n>.json` (one record) or `b_<n>.jsonl` (five records); every record has a
 unique "id". Images are `img_<k>_<k>.npy`, 16x16 RGB uint8 made by numpy from k. Everything is
@@ -30,12 +33,15 @@ def image(k):
 
 def main():
     root, files, images = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    stop = sys.argv[4] if len(sys.argv) > 4 else None
     directory = os.path.join(root, "run")
     os.makedirs(directory, exist_ok=True)
     next_id = 0
-    image_every = max(1, files // max(1, images))
+    image_every = 8
     written_images = 0
     for n in range(files):
+        if stop and n % 5 == 0 and os.path.exists(stop):
+            break
         if n % 4 == 3:
             records = [{"id": next_id + i, "loss": (next_id + i) / 7} for i in range(5)]
             text = "\n".join(json.dumps(record) for record in records) + "\n"
