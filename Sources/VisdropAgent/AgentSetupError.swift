@@ -15,7 +15,10 @@ public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
 
     /// Makes the drop, output and state folders, and checks the drop folder can be cleaned up.
     static func prepare(_ options: AgentOptions) throws(AgentSetupError) {
-        for directory in [options.dropDirectory, options.outputDirectory, options.stateDirectory] {
+        for directory in [
+            options.dropDirectory, options.outputDirectory, options.stateDirectory,
+            Path.join(options.dropDirectory, TrashSweeper.folderName),
+        ] {
             do {
                 try FileSystem.makeDirectories(directory)
             } catch {

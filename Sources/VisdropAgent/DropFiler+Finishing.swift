@@ -41,6 +41,9 @@ extension DropFiler {
             }
         }
         CrashWindow.widen()
+        if options.archiveDirectory == nil, !directories.isEmpty {
+            directories.insert(TrashSweeper.folderName)
+        }
         if options.durable {
             for directory in directories {
                 do { try FileSystem.syncDirectory(Path.join(options.dropDirectory, directory)) } catch {
@@ -50,17 +53,18 @@ extension DropFiler {
         }
         if pendingIntent != nil { journal.commit() }
         pendingIntent = nil
+        trash.ring()
     }
 
-    /// Flushes what the batch wrote and is not flushed yet: configs and scalar targets (the workers
-    /// flushed the images), and every directory holding an output, for the new names in them.
+    /// Flushes what the batch wrote, file by file, then every directory holding an output, for the
+    /// new names in them. The writes started their writeback already, so each flush is short.
     private func flushOutputs(of outcomes: [FilingOutcome]) throws(FileSystemError) {
         var files = Set<String>()
         var directories = Set<String>()
         for outcome in outcomes {
-            guard case .filed(let kind, let outputs, _) = outcome else { continue }
+            guard case .filed(_, let outputs, _) = outcome else { continue }
             for output in outputs {
-                if case .image = kind {} else { files.insert(output) }
+                files.insert(output)
                 directories.insert(Path.directory(of: output))
             }
         }
@@ -78,7 +82,9 @@ extension DropFiler {
                 relativePath, beneath: options.dropDirectory, to: relativePath, beneath: archive,
                 durable: false)
         } else {
-            try FileSystem.removeFile(relativePath, beneath: options.dropDirectory, durable: false)
+            try FileSystem.move(
+                relativePath, beneath: options.dropDirectory, to: trash.nextName(),
+                beneath: Path.join(options.dropDirectory, TrashSweeper.folderName), durable: false)
         }
     }
 }

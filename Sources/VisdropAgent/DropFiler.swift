@@ -21,11 +21,14 @@ final class DropFiler {
     let logger: Logger
     let journal: ScalarJournal
     let preparation: FilePreparation
+    /// Where removed sources go (deleted in the background).
+    let trash: TrashSweeper
     var backends: [String: LocalVisBackend] = [:]
     /// Filed sources that could not be removed: never filed again by this run.
     var keptAfterFiling = Set<String>()
 
-    init(options: AgentOptions, journal: ScalarJournal, logger: Logger) {
+    init(options: AgentOptions, journal: ScalarJournal, trash: TrashSweeper, logger: Logger) {
+        self.trash = trash
         self.options = options
         self.journal = journal
         self.logger = logger

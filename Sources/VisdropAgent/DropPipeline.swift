@@ -40,7 +40,8 @@ final class DropPipeline {
         } catch {
             throw AgentSetupError("cannot open the journal in \(options.stateDirectory): \(error)")
         }
-        let filer = DropFiler(options: options, journal: journal, logger: logger)
+        let trash = TrashSweeper(dropDirectory: options.dropDirectory, logger: logger)
+        let filer = DropFiler(options: options, journal: journal, trash: trash, logger: logger)
         do {
             let dropPrefix = options.dropDirectory + "/"
             try journal.recover { source throws(FileSystemError) in
@@ -87,9 +88,26 @@ final class DropPipeline {
 
     /// Takes batches of events from `queue` and files them, until the queue is stopped.
     func run(queue: EventQueue) {
+        let sweeping: Bool
+        do {
+            try filer.trash.start()
+            sweeping = true
+        } catch {
+            logger.warning(
+                "no background deletion; filed sources are deleted after each batch",
+                metadata: ["error": "\(error)"])
+            sweeping = false
+        }
         while let events = queue.takeBatch(limit: Self.batchLimit) {
             handle(events, queue: queue)
+            if !sweeping { filer.trash.sweep() }
         }
+        if sweeping { filer.trash.stop() }
+    }
+
+    /// Deletes the filed sources waiting in the trash (for `ingest`, which has no sweeper thread).
+    func emptyTrash() {
+        filer.trash.sweep()
     }
 
     /// Files what `events` make ready now; schedules settle checks and retries on `queue`.

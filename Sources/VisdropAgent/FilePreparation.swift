@@ -58,10 +58,6 @@ struct FilePreparation: Sendable {
                 let path = try Self.backendCall { () throws(LocalVisBackendError) in
                     try backend.addImage(name: name, image: array, step: step)
                 }
-                // Flushed here, by the worker, so a batch's images are flushed in parallel.
-                if options.durable, let path {
-                    do { try FileSystem.syncFile(at: path) } catch { throw .fileSystem(error) }
-                }
                 return .image(path: path ?? "")
             case (.config, .bytes(let bytes)):
                 return .config(bytes: bytes, identity: contents.identity)

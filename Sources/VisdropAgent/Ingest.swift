@@ -29,6 +29,7 @@ public enum Ingest {
             pipeline.file(Array(ready[start..<end]), queue: nil)
             start = end
         }
+        pipeline.emptyTrash()
         var statistics = pipeline.statistics
         statistics.stillBeingWritten = stillBeingWritten
         logger.info("done: \(statistics.summary)")

@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -104,6 +106,8 @@ public enum FileSystem {
             if durable, fsync(fd) != 0 {
                 throw FileSystemError(errno: errno, operation: "fsync", path: temporary)
             }
+            // Not flushed now: start writing it out, so that a later `syncFile` finds it written.
+            if !durable { _ = visdrop_start_writeback(fd) }
             close(fd)
         } catch {
             close(fd)
@@ -141,6 +145,7 @@ public enum FileSystem {
             throw error
         }
         if durable, fdatasync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+        if !durable { _ = visdrop_start_writeback(fd) }
         return before
     }
 

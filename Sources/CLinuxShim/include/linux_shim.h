@@ -6,4 +6,8 @@
 /// fcntl(fd, F_SETLEASE, type) with type F_RDLCK (0) or F_UNLCK (2). Returns 0 or -1 with errno set.
 int visdrop_set_lease(int fd, int type);
 
+/// sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): start writing the file's dirty pages now,
+/// without waiting, so a later fdatasync finds them written. Returns 0 or -1 with errno set.
+int visdrop_start_writeback(int fd);
+
 #endif

@@ -1,0 +1,74 @@
+import Dispatch
+import Logging
+import Synchronization
+import VisdropFileSystem
+
+/// Deletes filed sources in the background.
+///
+/// A filed source leaves the drop folder by a rename into `DROP/.visdrop-trash` (quick, and
+/// flushed with the batch); this sweeper then deletes the trash on its own thread. On ext4
+/// mounted with `discard`, deleting a file whose blocks are on disk can take milliseconds, and
+/// doing it inline would hold up filing. Whatever is in the trash at start is deleted too.
+final class TrashSweeper: Sendable {
+    /// The trash folder's name inside the drop folder (hidden, so never watched or filed).
+    static let folderName = ".visdrop-trash"
+
+    private let directory: String
+    private let logger: Logger
+    private let doorbell = DispatchSemaphore(value: 0)
+    private let stopped = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Makes trash names unique within this run (with the process ID, across runs).
+    private let counter = Atomic<UInt64>(0)
+
+    init(dropDirectory: String, logger: Logger) {
+        self.directory = Path.join(dropDirectory, Self.folderName)
+        self.logger = logger
+    }
+
+    /// A fresh name for a source moved to the trash.
+    func nextName() -> String {
+        "\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+    }
+
+    /// Deletes everything in the trash now, on the calling thread; returns how many files.
+    @discardableResult
+    func sweep() -> Int {
+        guard let entries = try? FileSystem.listDirectory(directory) else { return 0 }
+        var removed = 0
+        for entry in entries where entry.type != .directory {
+            if (try? FileSystem.removeFile(entry.name, beneath: directory, durable: false)) != nil {
+                removed += 1
+            }
+        }
+        return removed
+    }
+
+    /// Starts the background thread, which sweeps at start and whenever `ring()` is called.
+    func start() throws(DedicatedThread.StartError) {
+        try DedicatedThread.start("trash sweeper") { [self] in
+            repeat {
+                sweep()
+                doorbell.wait()
+            } while !stopped.load(ordering: .sequentiallyConsistent)
+            sweep()
+            finished.signal()
+        }
+    }
+
+    /// Asks for a sweep soon.
+    func ring() {
+        doorbell.signal()
+    }
+
+    /// Sweeps a last time and waits for the thread to end.
+    func stop() {
+        stopped.store(true, ordering: .sequentiallyConsistent)
+        doorbell.signal()
+        finished.wait()
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#endif
