@@ -1,6 +1,8 @@
 /// A JSON object with Python-`dict` semantics: string keys kept in insertion order.
 ///
 /// Setting an existing key replaces its value in place; a new key goes last; lookups are O(1).
+/// Keys are told apart code point by code point, as Python compares `str`: `"caf\u{E9}"` and
+/// `"cafe\u{301}"` are two keys, although Swift's `==` finds the strings canonically equivalent.
 /// Equality and hashing take key order into account, since order is visible in the written JSON.
 public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
     /// One entry of the object, as iteration yields it.
@@ -10,7 +12,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public private(set) var keys: [String]
     /// The values, in the same order as `keys`.
     public private(set) var values: [JSONValue]
-    private var indexByKey: [String: Int]
+    private var indexByKey: [ScalarExactKey: Int]
 
     /// Creates an empty object.
     public init() {
@@ -54,20 +56,20 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Whether `key` is present (Python's `key in dict`).
     public func contains(_ key: String) -> Bool {
-        indexByKey[key] != nil
+        indexByKey[ScalarExactKey(key)] != nil
     }
 
     /// The value for `key`; setting keeps an existing key's position, appends a new key, and `nil` removes the key.
     public subscript(key: String) -> JSONValue? {
         get {
-            indexByKey[key].map { values[$0] }
+            indexByKey[ScalarExactKey(key)].map { values[$0] }
         }
         set {
             if let newValue {
-                if let index = indexByKey[key] {
+                if let index = indexByKey[ScalarExactKey(key)] {
                     values[index] = newValue
                 } else {
-                    indexByKey[key] = keys.count
+                    indexByKey[ScalarExactKey(key)] = keys.count
                     keys.append(key)
                     values.append(newValue)
                 }
@@ -80,7 +82,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Sets `value` for `key` only when `key` is absent (Python's `dict.setdefault`); returns the value now stored.
     @discardableResult
     public mutating func setDefault(_ value: JSONValue, forKey key: String) -> JSONValue {
-        if let index = indexByKey[key] {
+        if let index = indexByKey[ScalarExactKey(key)] {
             return values[index]
         }
         self[key] = value
@@ -92,11 +94,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The keys after it move up one position; this costs O(count).
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let index = indexByKey.removeValue(forKey: key) else { return nil }
+        guard let index = indexByKey.removeValue(forKey: ScalarExactKey(key)) else { return nil }
         keys.remove(at: index)
         let removed = values.remove(at: index)
         for position in index..<keys.count {
-            indexByKey[keys[position]] = position
+            indexByKey[ScalarExactKey(keys[position])] = position
         }
         return removed
     }
@@ -137,5 +139,26 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
             defer { position += 1 }
             return (key: keys[position], value: values[position])
         }
+    }
+}
+
+/// A dictionary key for a string that equals only the same sequence of Unicode scalars.
+///
+/// Swift's `String` equality and hashing follow canonical equivalence, which would merge keys
+/// that Python's `dict` keeps apart; comparing the UTF-8 bytes compares the scalars exactly.
+private struct ScalarExactKey: Hashable {
+    let string: String
+
+    init(_ string: String) {
+        self.string = string
+    }
+
+    static func == (lhs: ScalarExactKey, rhs: ScalarExactKey) -> Bool {
+        lhs.string.utf8.elementsEqual(rhs.string.utf8)
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var string = string
+        string.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

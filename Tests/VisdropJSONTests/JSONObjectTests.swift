@@ -22,6 +22,18 @@ import VisdropJSON
         #expect(Array(object.map(\.key)) == ["a", "b"])
     }
 
+    /// Python: `d = {"caf\u00e9": 1}; d["cafe\u0301"] = 2` leaves two keys (str compares code points).
+    @Test func canonicallyEquivalentKeysStayDistinct() {
+        var object = JSONObject([("caf\u{E9}", 1), ("cafe\u{301}", 2)])
+        #expect(object.count == 2)
+        #expect(object["caf\u{E9}"] == 1)
+        #expect(object["cafe\u{301}"] == 2)
+        #expect(object.removeValue(forKey: "caf\u{E9}") == 1)
+        #expect(object.contains("cafe\u{301}"))
+        #expect(!object.contains("caf\u{E9}"))
+        #expect(object.keys.map { Array($0.unicodeScalars) } == [["c", "a", "f", "e", "\u{301}"]])
+    }
+
     @Test func setDefaultOnlyAddsMissingKeys() {
         var object: JSONObject = ["step": 7, "loss": 0.5]
         #expect(object.setDefault(0, forKey: "step") == 7)

@@ -96,6 +96,11 @@ NAMED_INPUTS = [
     ("duplicate keys", '{"a": 1, "b": 2, "a": 3}'),
     ("duplicate keys nested", '{"x": {"k": 1, "k": {"z": 2}}, "x": [1]}'),
     ("unicode escape in key", '{"caf\\u00e9": 1, "caf\u00e9": 2}'),
+    # Python compares str code point by code point: keys that are merely canonically equivalent
+    # (precomposed vs combining accent, as Swift's String == treats them) are different keys.
+    ("canonically equivalent escaped keys", '{"caf\\u00e9": 1, "cafe\\u0301": 2}'),
+    ("canonically equivalent raw keys", '{"caf\u00e9": 1, "cafe\u0301": 2, "caf\u00e9": 3, "\u212b": 4, "\u00c5": 5}'),
+    ("canonically equivalent strings", '["\u212b", "\u00c5", "A\u030a"]'),
     ("byte order mark", "\ufeff[1]"),
     ("deep allowed nesting", "[" * 100 + "]" * 100),
     ("record", '{"loss": 0.30000000000000004, "lr": 1e-05, "step": 3}'),
