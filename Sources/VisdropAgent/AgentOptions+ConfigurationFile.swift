@@ -38,7 +38,9 @@ extension AgentOptions {
             throw AgentSetupError("\(path) must be a mapping of option names to values")
         }
         for (key, value) in mapping {
-            guard let name = key.string else { throw AgentSetupError("\(path): option names must be strings") }
+            guard let name = key.string else {
+                throw AgentSetupError("\(path): option names must be strings")
+            }
             try options.set(name, to: value, source: path)
         }
         return options
@@ -77,7 +79,8 @@ extension AgentOptions {
             logLevel = level
         default:
             throw AgentSetupError(
-                "\(source): unknown option '\(key)'; known options: \(Self.configurationKeys.joined(separator: ", "))")
+                "\(source): unknown option '\(key)'; known options: \(Self.configurationKeys.joined(separator: ", "))"
+            )
         }
     }
 

@@ -9,8 +9,8 @@ public struct AgentOptions: Sendable, Equatable {
     public var outputDirectory: String = "vis_data"
     /// Where filed sources are moved instead of being removed; nil removes them (`archive`).
     public var archiveDirectory: String? = nil
-    /// How long a file found by a scan (not by an event) must be unchanged before it is
-    /// filed, so a file still being written in place is not read half-way (`settle-ms`).
+    /// How long a file found by a scan must be unchanged before it is filed when the kernel
+    /// cannot say whether a writer still has it open (`settle-ms`).
     public var settleMilliseconds: Int = 1000
     /// The largest dropped file that is read; larger ones are rejected (`max-file-bytes`).
     public var maximumFileBytes: Int = 256 << 20

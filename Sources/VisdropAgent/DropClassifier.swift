@@ -67,7 +67,8 @@ public enum DropClassifier {
             let digits = stem[stem.index(after: underscore)...]
             if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) {
                 guard let step = Int(digits) else {
-                    return .unknown(reason: "the step \(digits) in the name is too large (at most \(Int.max))")
+                    return .unknown(
+                        reason: "the step \(digits) in the name is too large (at most \(Int.max))")
                 }
                 return .image(name: String(stem[..<underscore]), step: step)
             }

@@ -62,7 +62,8 @@ final class DropFiler {
     }
 
     private func store(
-        _ contents: FileSystem.RegularFileContents, kind: DropKind, source: String, in backend: LocalVisBackend
+        _ contents: FileSystem.RegularFileContents, kind: DropKind, source: String,
+        in backend: LocalVisBackend
     ) throws(FilingError) -> Stored {
         let bytes = contents.bytes
         switch kind {
@@ -76,16 +77,20 @@ final class DropFiler {
         case .config(let format):
             switch format {
             case .python:
-                try backendCall { () throws(LocalVisBackendError) in try backend.addConfig(pythonSource: bytes) }
+                try backendCall { () throws(LocalVisBackendError) in
+                    try backend.addConfig(pythonSource: bytes)
+                }
             case .json, .yaml:
                 let config = try configObject(bytes, format: format)
                 try backendCall { () throws(LocalVisBackendError) in try backend.addConfig(config) }
             }
-            return Stored(destination: Path.join(backend.saveDirectory ?? "", backend.configSaveFile), records: 0)
+            return Stored(
+                destination: Path.join(backend.saveDirectory ?? "", backend.configSaveFile), records: 0)
         case .scalars(let filePath):
             let records = try scalarRecords(bytes)
             if let filePath {
-                try backendCall { () throws(LocalVisBackendError) in try backend.validate(filePath: filePath) }
+                try backendCall { () throws(LocalVisBackendError) in try backend.validate(filePath: filePath)
+                }
             }
             let targets = backend.scalarTargets(filePath: filePath)
             let intent = ScalarJournal.Intent(
@@ -107,7 +112,9 @@ final class DropFiler {
         }
     }
 
-    private func configObject(_ bytes: [UInt8], format: DropKind.ConfigFormat) throws(FilingError) -> JSONObject {
+    private func configObject(_ bytes: [UInt8], format: DropKind.ConfigFormat) throws(FilingError)
+        -> JSONObject
+    {
         let value: JSONValue
         if format == .json {
             do { value = try jsonParser.parse(bytes) } catch { throw .content("invalid JSON: \(error)") }
@@ -153,7 +160,8 @@ final class DropFiler {
                 saveDirectory: Path.join(options.outputDirectory, relativeDirectory),
                 imageSaveDirectory: options.imageSaveDirectory, configSaveFile: options.configSaveFile,
                 scalarSaveFile: options.scalarSaveFile,
-                options: LocalVisBackendOptions(durable: options.durable, pngEncoder: pngEncoder), logger: logger)
+                options: LocalVisBackendOptions(durable: options.durable, pngEncoder: pngEncoder),
+                logger: logger)
         }
         backends[relativeDirectory] = backend
         return backend
@@ -201,7 +209,8 @@ final class DropFiler {
             }
             try FileSystem.move(source, to: destination)
             let text = "\(relativePath): \(reason)\n"
-            try FileSystem.writeAtomically(Array(text.utf8), to: destination + ".reason.txt", durable: options.durable)
+            try FileSystem.writeAtomically(
+                Array(text.utf8), to: destination + ".reason.txt", durable: options.durable)
         } catch {
             logger.error(
                 "could not set a rejected file aside", metadata: ["file": "\(source)", "error": "\(error)"])

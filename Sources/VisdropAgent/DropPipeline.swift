@@ -8,8 +8,10 @@ import VisdropFileSystem
 /// Turns watch events into filings, one file at a time, in the order files became complete.
 ///
 /// Files found by scanning (the backlog, new directories, rescans after an overflow) are
-/// filed only once they have been unchanged for the settle time, or as soon as their
-/// close or rename event arrives. Files whose output could not be written are retried with
+/// filed at once when the kernel says nobody has them open for writing (a read lease is
+/// granted), and when it says somebody does, on their close event. Where it cannot say
+/// (another user's file, no lease support) they are filed once unchanged for the settle
+/// time, or as soon as their close or rename event arrives. Files whose output could not be written are retried with
 /// a growing delay; their sources stay in place meanwhile.
 final class DropPipeline {
     private let options: AgentOptions
@@ -26,8 +28,9 @@ final class DropPipeline {
             logger: logger)
     }
 
-    /// Every regular file in the drop tree, oldest first (modification time, then path).
-    static func backlog(of dropDirectory: String, logger: Logger) -> [(path: String, modificationTime: Int64)] {
+    /// Every file in the drop tree, in `ScanOrder`.
+    static func backlog(of dropDirectory: String, logger: Logger) -> [(path: String, modificationTime: Int64)]
+    {
         var files: [(path: String, modificationTime: Int64)] = []
         var pending = [""]
         while let directory = pending.popLast() {
@@ -47,7 +50,7 @@ final class DropPipeline {
                 }
             }
         }
-        files.sort { ($0.modificationTime, $0.path) < ($1.modificationTime, $1.path) }
+        ScanOrder.sort(&files)
         return files
     }
 
@@ -63,7 +66,8 @@ final class DropPipeline {
         case .filed(let kind, let destination, let records):
             retryAttempts[relativePath] = nil
             var metadata: Logger.Metadata = [
-                "file": "\(relativePath)", "kind": "\(kind.label)", "to": "\(destination)", "latency": "\(latency)",
+                "file": "\(relativePath)", "kind": "\(kind.label)", "to": "\(destination)",
+                "latency": "\(latency)",
             ]
             if case .scalars = kind { metadata["records"] = "\(records)" }
             logger.info("filed", metadata: metadata)
@@ -84,7 +88,8 @@ final class DropPipeline {
             logger.warning(
                 "cannot write the output; keeping the source and retrying",
                 metadata: [
-                    "file": "\(relativePath)", "error": "\(error)", "attempt": "\(attempt)", "retry-in": "\(delay) s",
+                    "file": "\(relativePath)", "error": "\(error)", "attempt": "\(attempt)",
+                    "retry-in": "\(delay) s",
                 ])
             if let retries {
                 Task {
@@ -102,9 +107,19 @@ final class DropPipeline {
         case .completed(let path):
             file(path, retries: events)
         case .found(let path, let modificationTime):
-            fileWhenSettled(path, modificationTime: modificationTime, events: events)
+            switch FileSystem.writerState(at: Path.join(options.dropDirectory, path)) {
+            case .noWriters:
+                file(path, retries: events)
+            case .openForWriting:
+                // The watch on its directory exists, so its close produces a `.completed` event.
+                logger.debug("still open for writing; filed when closed", metadata: ["file": "\(path)"])
+            case .unknown:
+                fileWhenSettled(path, modificationTime: modificationTime, events: events)
+            }
         case .settled(let path):
-            guard let identity = FileSystem.identity(at: Path.join(options.dropDirectory, path)) else { return }
+            guard let identity = FileSystem.identity(at: Path.join(options.dropDirectory, path)) else {
+                return
+            }
             fileWhenSettled(path, modificationTime: identity.modificationTime, events: events)
         case .overflow:
             break  // The watcher rescans and reports every file as found.

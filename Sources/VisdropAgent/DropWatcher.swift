@@ -36,7 +36,8 @@ final class DropWatcher: Sendable {
 
     /// Creates a watcher for `root`; `stateDirectory` holds its wake-up file.
     init(
-        root: String, stateDirectory: String, continuation: AsyncStream<WatchEvent>.Continuation, logger: Logger
+        root: String, stateDirectory: String, continuation: AsyncStream<WatchEvent>.Continuation,
+        logger: Logger
     ) {
         self.root = root
         self.wakeFile = Path.join(stateDirectory, "watcher-wakeup")
@@ -79,7 +80,9 @@ final class DropWatcher: Sendable {
             continuation.finish()
         }
         let wakeDirectory = Path.directory(of: wakeFile) + "/"
-        guard inotifytools_watch_file(wakeDirectory, Int32(bitPattern: UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))) != 0
+        guard
+            inotifytools_watch_file(
+                wakeDirectory, Int32(bitPattern: UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))) != 0
         else {
             failStartup(StartError(description: "cannot watch \(wakeDirectory): \(Self.errorText())"))
             return
@@ -90,7 +93,8 @@ final class DropWatcher: Sendable {
             return
         }
         started.signal()
-        logger.debug("watching", metadata: ["root": "\(root)", "watches": "\(inotifytools_get_num_watches())"])
+        logger.debug(
+            "watching", metadata: ["root": "\(root)", "watches": "\(inotifytools_get_num_watches())"])
 
         while !stopRequested.load(ordering: .sequentiallyConsistent) {
             guard let event = inotifytools_next_event(-1) else {
@@ -145,24 +149,30 @@ final class DropWatcher: Sendable {
             if inotifytools_watch_file(absolute + "/", Self.directoryMask) == 0 {
                 let failure = StartError(description: "cannot watch \(absolute): \(Self.errorText())")
                 if directory.isEmpty { return failure }
-                logger.warning("cannot watch a directory", metadata: ["path": "\(absolute)", "error": "\(failure)"])
+                logger.warning(
+                    "cannot watch a directory", metadata: ["path": "\(absolute)", "error": "\(failure)"])
                 continue
             }
             let entries: [FileSystem.DirectoryEntry]
             do {
                 entries = try FileSystem.listDirectory(absolute)
             } catch {
-                logger.warning("cannot list a directory", metadata: ["path": "\(absolute)", "error": "\(error)"])
+                logger.warning(
+                    "cannot list a directory", metadata: ["path": "\(absolute)", "error": "\(error)"])
                 continue
             }
+            var found: [(path: String, modificationTime: Int64)] = []
             for entry in entries where !DropClassifier.isHidden(entry.name) {
                 let path = Path.join(directory, entry.name)
                 switch entry.type {
                 case .directory: pending.append(path)
                 case .regularFile, .symbolicLink, .other:
-                    guard reportFiles else { break }
-                    continuation.yield(.found(relativePath: path, modificationTime: entry.modificationTime))
+                    if reportFiles { found.append((path, entry.modificationTime)) }
                 }
+            }
+            ScanOrder.sort(&found)
+            for file in found {
+                continuation.yield(.found(relativePath: file.path, modificationTime: file.modificationTime))
             }
         }
         return nil

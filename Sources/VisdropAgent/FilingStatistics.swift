@@ -8,6 +8,8 @@ public struct FilingStatistics: Sendable, Equatable {
     public private(set) var rejected = 0
     /// Files kept for a retry because the output could not be written.
     public private(set) var retried = 0
+    /// Files `ingest` left in the drop folder because a writer still had them open.
+    public internal(set) var stillBeingWritten = 0
     /// The slowest filing, in nanoseconds.
     public private(set) var maximumNanoseconds: UInt64 = 0
     private var totalNanoseconds: UInt64 = 0
@@ -35,8 +37,11 @@ public struct FilingStatistics: Sendable, Equatable {
     public var summary: String {
         let handled = totalFiled + rejected + retried
         let mean = handled == 0 ? 0 : Double(totalNanoseconds) / Double(handled) / 1e6
-        let kinds = ["image", "scalars", "config"].map { "\($0)=\(filed[$0, default: 0])" }.joined(separator: " ")
-        return "filed \(totalFiled) (\(kinds)), records \(records), rejected \(rejected), retries \(retried), "
+        let kinds = ["image", "scalars", "config"].map { "\($0)=\(filed[$0, default: 0])" }.joined(
+            separator: " ")
+        return
+            "filed \(totalFiled) (\(kinds)), records \(records), rejected \(rejected), retries \(retried), "
+            + (stillBeingWritten > 0 ? "left open by a writer \(stillBeingWritten), " : "")
             + "latency mean \(Self.milliseconds(mean)) max \(Self.milliseconds(Double(maximumNanoseconds) / 1e6))"
     }
 

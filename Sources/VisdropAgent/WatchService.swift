@@ -33,13 +33,16 @@ public struct WatchService: Service {
         logger.info(
             "watching",
             metadata: [
-                "drop": "\(options.dropDirectory)", "out": "\(options.outputDirectory)", "backlog": "\(backlog.count)",
+                "drop": "\(options.dropDirectory)", "out": "\(options.outputDirectory)",
+                "backlog": "\(backlog.count)",
             ])
 
         await withGracefulShutdownHandler {
             for file in backlog {
                 if Task.isShuttingDownGracefully { break }
-                pipeline.handle(.found(relativePath: file.path, modificationTime: file.modificationTime), events: continuation)
+                pipeline.handle(
+                    .found(relativePath: file.path, modificationTime: file.modificationTime),
+                    events: continuation)
             }
             for await event in events {
                 if Task.isShuttingDownGracefully { break }

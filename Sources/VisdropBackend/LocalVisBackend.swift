@@ -43,7 +43,9 @@ public final class LocalVisBackend: Sendable {
         logger: Logger = Logger(label: "visdrop.backend", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(LocalVisBackendError) {
         guard Self.extension(of: configSaveFile) == "py" else { throw .invalidConfigSaveFile(configSaveFile) }
-        guard Self.extension(of: scalarSaveFile) == "json" else { throw .invalidScalarSaveFile(scalarSaveFile) }
+        guard Self.extension(of: scalarSaveFile) == "json" else {
+            throw .invalidScalarSaveFile(scalarSaveFile)
+        }
         self.saveDirectory = saveDirectory
         self.imageSaveDirectory = imageSaveDirectory
         self.configSaveFile = configSaveFile
@@ -70,7 +72,8 @@ public final class LocalVisBackend: Sendable {
     /// mmengine accepts only RGB `uint8`; visdrop also takes gray, RGBA, bool, `uint16`,
     /// float (clamped to [0, 1]) and channel-first arrays (see `ImageConversion`).
     @discardableResult
-    public func addImage(name: String, image: NPYArray, step: Int = 0) throws(LocalVisBackendError) -> String? {
+    public func addImage(name: String, image: NPYArray, step: Int = 0) throws(LocalVisBackendError) -> String?
+    {
         let pixels: PixelImage
         do { pixels = try ImageConversion.pixelImage(from: image) } catch { throw .image(error) }
         return try addImage(name: name, pixels: pixels, step: step)
@@ -78,7 +81,9 @@ public final class LocalVisBackend: Sendable {
 
     /// Saves decoded pixels as `vis_image/{name}_{step}.png`; returns the path written, if any.
     @discardableResult
-    public func addImage(name: String, pixels: PixelImage, step: Int = 0) throws(LocalVisBackendError) -> String? {
+    public func addImage(name: String, pixels: PixelImage, step: Int = 0) throws(LocalVisBackendError)
+        -> String?
+    {
         guard !name.contains("/"), !name.contains("\0") else { throw .invalidImageName(name) }
         guard let saveDirectory = try prepareEnvironment() else { return nil }
         let png: [UInt8]
@@ -118,12 +123,16 @@ public final class LocalVisBackend: Sendable {
 
     /// Appends the record with `"step"` added last (unless it has one) to the scalar file,
     /// and first to `filePath` inside the save directory when given.
-    public func addScalars(_ scalars: JSONObject, step: Int = 0, filePath: String? = nil) throws(LocalVisBackendError) {
+    public func addScalars(_ scalars: JSONObject, step: Int = 0, filePath: String? = nil)
+        throws(LocalVisBackendError)
+    {
         try addScalars(scalars, step: .integer(JSONInteger(step)), filePath: filePath)
     }
 
     /// Like `addScalars(_:step:filePath:)` with any JSON value as the default step.
-    public func addScalars(_ scalars: JSONObject, step: JSONValue, filePath: String? = nil) throws(LocalVisBackendError) {
+    public func addScalars(_ scalars: JSONObject, step: JSONValue, filePath: String? = nil)
+        throws(LocalVisBackendError)
+    {
         try addScalars(batch: [scalars], step: step, filePath: filePath)
     }
 

@@ -31,7 +31,8 @@ public enum LocalVisBackendError: Error, CustomStringConvertible, Sendable, Equa
         case .invalidFilePath(let path, let reason):
             return "file_path '\(path)' \(reason)"
         case .invalidImageName(let name):
-            return "image name '\(name)' cannot contain '/' or NUL: it becomes the file name {name}_{step}.png"
+            return
+                "image name '\(name)' cannot contain '/' or NUL: it becomes the file name {name}_{step}.png"
         case .image(let error): return error.description
         case .png(let error): return error.description
         case .config(let error): return error.description

@@ -82,13 +82,17 @@ public enum FileSystem {
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileSystemError(errno: errno, operation: "fstat", path: path) }
+        guard fstat(fd, &info) == 0 else {
+            throw FileSystemError(errno: errno, operation: "fstat", path: path)
+        }
         guard info.st_mode & S_IFMT == S_IFREG else {
-            throw FileSystemError(kind: .notRegularFile(describe(mode: info.st_mode)), operation: "open", path: path)
+            throw FileSystemError(
+                kind: .notRegularFile(describe(mode: info.st_mode)), operation: "open", path: path)
         }
         let size = Int(info.st_size)
         guard size <= maximumBytes else {
-            throw FileSystemError(kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
+            throw FileSystemError(
+                kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
         }
         // Read one byte past the size seen by fstat, so growth while reading is noticed.
         var bytes = [UInt8](repeating: 0, count: size + 1)
@@ -104,9 +108,12 @@ public enum FileSystem {
             if got == 0 { break }
             filled += got
             if filled > maximumBytes {
-                throw FileSystemError(kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
+                throw FileSystemError(
+                    kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
             }
-            if filled == bytes.count { bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size))) }
+            if filled == bytes.count {
+                bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size)))
+            }
         }
         bytes.removeSubrange(filled...)
         return RegularFileContents(bytes: bytes, identity: FileIdentity(info))
@@ -115,13 +122,17 @@ public enum FileSystem {
     /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
     ///
     /// With `durable`, the data and the directory entry are flushed to disk before returning.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool)
+        throws(FileSystemError)
+    {
         let temporary = temporaryPath(beside: path)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "create", path: temporary) }
         do throws(FileSystemError) {
             try writeAll(bytes, to: fd, path: temporary)
-            if durable, fsync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: temporary) }
+            if durable, fsync(fd) != 0 {
+                throw FileSystemError(errno: errno, operation: "fsync", path: temporary)
+            }
             close(fd)
         } catch {
             close(fd)
@@ -141,12 +152,15 @@ public enum FileSystem {
     /// The descriptor is opened with `O_APPEND`, so concurrent appenders never interleave
     /// inside one call; with `durable`, the data is flushed before returning.
     @discardableResult
-    public static func append(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) -> Int {
+    public static func append(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) -> Int
+    {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileSystemError(errno: errno, operation: "fstat", path: path) }
+        guard fstat(fd, &info) == 0 else {
+            throw FileSystemError(errno: errno, operation: "fstat", path: path)
+        }
         let before = Int(info.st_size)
         do throws(FileSystemError) {
             try writeAll(bytes, to: fd, path: path)
@@ -170,13 +184,16 @@ public enum FileSystem {
     public static func makeDirectories(_ path: String) throws(FileSystemError) {
         if mkdir(path, 0o755) == 0 || errno == EEXIST {
             guard entryType(at: path) == .directory else {
-                throw FileSystemError(kind: .notRegularFile("not a directory"), operation: "mkdir", path: path)
+                throw FileSystemError(
+                    kind: .notRegularFile("not a directory"), operation: "mkdir", path: path)
             }
             return
         }
         guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "mkdir", path: path) }
         let parent = Path.directory(of: path)
-        guard parent != path, !parent.isEmpty else { throw FileSystemError(errno: ENOENT, operation: "mkdir", path: path) }
+        guard parent != path, !parent.isEmpty else {
+            throw FileSystemError(errno: ENOENT, operation: "mkdir", path: path)
+        }
         try makeDirectories(parent)
         guard mkdir(path, 0o755) == 0 || errno == EEXIST else {
             throw FileSystemError(errno: errno, operation: "mkdir", path: path)

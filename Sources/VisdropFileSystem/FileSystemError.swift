@@ -58,7 +58,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
     public var isTransient: Bool {
         switch kind {
         case .noSpace, .notPermitted: return true
-        case .system: return code == EIO || code == EAGAIN || code == EINTR || code == EMFILE || code == ENFILE
+        case .system:
+            return code == EIO || code == EAGAIN || code == EINTR || code == EMFILE || code == ENFILE
         default: return false
         }
     }
@@ -71,7 +72,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         case .notRegularFile(let what):
             return "\(path) is \(what), not a regular file; only regular files are filed"
         case .tooLarge(let size, let limit):
-            return "\(path) is \(size) bytes, over the limit of \(limit) bytes (raise max-file-bytes to accept it)"
+            return
+                "\(path) is \(size) bytes, over the limit of \(limit) bytes (raise max-file-bytes to accept it)"
         default:
             return "\(operation) \(path) failed: \(Self.reason(for: code))"
         }

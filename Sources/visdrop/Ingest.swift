@@ -4,7 +4,9 @@ import VisdropAgent
 /// `visdrop ingest`: file what is in the drop folder now, then exit.
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "File everything already in the drop folder, oldest first, and exit (1 if any file was rejected).")
+        abstract:
+            "File everything already in the drop folder, oldest first, and exit (1 if any file was rejected)."
+    )
 
     @OptionGroup var arguments: AgentArguments
 
@@ -18,6 +20,6 @@ struct Ingest: AsyncParsableCommand {
             throw ExitCode(3)
         }
         if statistics.rejected > 0 { throw ExitCode(1) }
-        if statistics.retried > 0 { throw ExitCode(2) }
+        if statistics.retried > 0 || statistics.stillBeingWritten > 0 { throw ExitCode(2) }
     }
 }

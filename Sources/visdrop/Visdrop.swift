@@ -1,10 +1,11 @@
 import ArgumentParser
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Logging
 import ServiceLifecycle
 import VisdropAgent
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The `visdrop` command: argument parsing and logging set-up only; the work is in VisdropAgent.
 @main
@@ -28,19 +29,28 @@ struct AgentArguments: ParsableArguments {
     @Option(name: .long, help: "The drop folder to watch. (default: drop)")
     var drop: String?
 
-    @Option(name: .long, help: "The output folder: a LocalVisBackend save_dir per drop subfolder. (default: vis_data)")
+    @Option(
+        name: .long,
+        help: "The output folder: a LocalVisBackend save_dir per drop subfolder. (default: vis_data)")
     var out: String?
 
     @Option(name: .long, help: "Move filed sources here instead of removing them. (default: remove)")
     var archive: String?
 
-    @Option(name: .customLong("settle-ms"), help: "Quiet time before a scanned (not event-reported) file is filed. (default: 1000)")
+    @Option(
+        name: .customLong("settle-ms"),
+        help:
+            "Quiet time before a scanned file is filed when the kernel cannot say whether a writer has it open. (default: 1000)"
+    )
     var settleMilliseconds: Int?
 
-    @Option(name: .customLong("max-file-bytes"), help: "Reject dropped files larger than this. (default: 268435456)")
+    @Option(
+        name: .customLong("max-file-bytes"),
+        help: "Reject dropped files larger than this. (default: 268435456)")
     var maximumFileBytes: Int?
 
-    @Option(name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
+    @Option(
+        name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
     var durable: Bool?
 
     @Option(name: .customLong("png-compression"), help: "zlib level of written PNGs, 0-9. (default: 1)")
@@ -52,26 +62,35 @@ struct AgentArguments: ParsableArguments {
     @Option(name: .customLong("config-save-file"), help: "mmengine's config_save_file. (default: config.py)")
     var configSaveFile: String?
 
-    @Option(name: .customLong("scalar-save-file"), help: "mmengine's scalar_save_file. (default: scalars.json)")
+    @Option(
+        name: .customLong("scalar-save-file"), help: "mmengine's scalar_save_file. (default: scalars.json)")
     var scalarSaveFile: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. (default: info)")
+    @Option(
+        name: .customLong("log-level"),
+        help: "trace, debug, info, notice, warning, error or critical. (default: info)")
     var logLevel: String?
 
     func validate() throws {
         if let pngCompression, !(0...9).contains(pngCompression) {
             throw ValidationError("--png-compression must be from 0 to 9")
         }
-        if let settleMilliseconds, settleMilliseconds < 0 { throw ValidationError("--settle-ms must be >= 0") }
-        if let maximumFileBytes, maximumFileBytes < 1 { throw ValidationError("--max-file-bytes must be >= 1") }
+        if let settleMilliseconds, settleMilliseconds < 0 {
+            throw ValidationError("--settle-ms must be >= 0")
+        }
+        if let maximumFileBytes, maximumFileBytes < 1 {
+            throw ValidationError("--max-file-bytes must be >= 1")
+        }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical")
+            throw ValidationError(
+                "--log-level must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
 
     /// The configuration file's options (or the defaults) with these arguments on top.
     func options() throws -> AgentOptions {
-        var options = try config.map { path throws(AgentSetupError) in try AgentOptions.load(configurationFile: path) }
+        var options =
+            try config.map { path throws(AgentSetupError) in try AgentOptions.load(configurationFile: path) }
             ?? AgentOptions()
         if let drop { options.dropDirectory = drop }
         if let out { options.outputDirectory = out }

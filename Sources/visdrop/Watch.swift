@@ -6,7 +6,8 @@ import VisdropAgent
 /// `visdrop watch`: the foreground daemon.
 struct Watch: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "File everything dropped, until SIGINT or SIGTERM (then finish the current file and exit 0).")
+        abstract:
+            "File everything dropped, until SIGINT or SIGTERM (then finish the current file and exit 0).")
 
     @OptionGroup var arguments: AgentArguments
 

@@ -9,7 +9,8 @@ final class AgentProcess {
     /// The built binary: `VISDROP_BINARY`, else `.build/debug/visdrop` beside this package.
     static var binaryPath: String {
         if let path = ProcessInfo.processInfo.environment["VISDROP_BINARY"] { return path }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent()
         return packageRoot.appendingPathComponent(".build/debug/visdrop").path
     }
@@ -18,10 +19,11 @@ final class AgentProcess {
     init(_ arguments: [String], logPath: String) throws {
         let binary = Self.binaryPath
         guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw TestFailure("the visdrop binary is missing at \(binary): run `swift build --product visdrop` first")
+            throw TestFailure(
+                "the visdrop binary is missing at \(binary): run `swift build --product visdrop` first")
         }
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -69,10 +69,12 @@ struct ExampleWritersTests {
         #expect(writer.terminationStatus == 0)
         let run = workspace.out + "/c"
         try eventually("the C writer's files to be filed; log:\n\(agent.log)") {
-            workspace.visibleDropFiles().isEmpty && (0..<3).allSatisfy { workspace.exists(run + "/vis_image/grad_\($0).png") }
+            workspace.visibleDropFiles().isEmpty
+                && (0..<3).allSatisfy { workspace.exists(run + "/vis_image/grad_\($0).png") }
         }
         let expectedScalars = try Python.run(
-            "import json\nfor step in range(3): print(json.dumps(json.loads('{\"loss\": %d.5, \"step\": %d}' % (step, step))))")
+            "import json\nfor step in range(3): print(json.dumps(json.loads('{\"loss\": %d.5, \"step\": %d}' % (step, step))))"
+        )
         #expect(workspace.text(run + "/scalars.json") == expectedScalars)
         let decoded = try PNGDecoder.decode(try workspace.bytes(run + "/vis_image/grad_1.png"))
         let expectedPixels = try Python.run(

@@ -38,10 +38,29 @@ struct IngestEndToEndTests {
         try workspace.writeInPlace("exp.py", first)
         try workspace.writeInPlace("exp2.py", second)
         try FileManager.default.setAttributes(
-            [.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)], ofItemAtPath: workspace.drop + "/exp.py")
+            [.modificationDate: Date(timeIntervalSince1970: 1_700_000_000)],
+            ofItemAtPath: workspace.drop + "/exp.py")
         let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
         #expect(result.status == 0, "\(result.log)")
         #expect(try workspace.bytes(workspace.out + "/config.py") == second)
+    }
+
+    @Test("a file a writer still holds open is left for the next run, with exit code 2")
+    func fileHeldOpenIsLeft() throws {
+        let workspace = try TestWorkspace()
+        let record = #"{"loss": 0.5}"#
+        let path = workspace.drop + "/loss.json"
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
+        let writer = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try writer.write(contentsOf: Array(record.utf8))
+        let held = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(held.status == 2, "\(held.log)")
+        #expect(held.log.contains("still open for writing"))
+        #expect(workspace.exists(path) && !workspace.exists(workspace.out + "/scalars.json"))
+        try writer.close()
+        let closed = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
+        #expect(closed.status == 0, "\(closed.log)")
+        #expect(workspace.text(workspace.out + "/scalars.json") == (try Python.expectedScalarLines([record])))
     }
 
     @Test("NAME@TARGET.json also appends to TARGET.json, as add_scalars' file_path does")
@@ -84,9 +103,11 @@ struct IngestEndToEndTests {
         }
         let result = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.log)
         #expect(result.status == 0, "\(result.log)")
-        let expected = workspace.text(fixtures + "/expected/scalars.json").split(separator: "\n").prefix(calls.count)
+        let expected = workspace.text(fixtures + "/expected/scalars.json").split(separator: "\n").prefix(
+            calls.count)
         #expect(workspace.text(workspace.out + "/scalars.json").split(separator: "\n") == Array(expected))
-        #expect(workspace.text(workspace.out + "/val.json") == workspace.text(fixtures + "/expected/val.json"))
+        #expect(
+            workspace.text(workspace.out + "/val.json") == workspace.text(fixtures + "/expected/val.json"))
     }
 
     @Test("ingest exits 1 when something is rejected, after filing everything else")
@@ -107,7 +128,8 @@ struct IngestEndToEndTests {
         let record = Array(#"{"a": 1}"#.utf8)
         try workspace.writeInPlace("run/x.json", record)
         let archive = workspace.root + "/archive"
-        let result = try AgentProcess.run(workspace.ingestArguments(["--archive", archive]), logPath: workspace.log)
+        let result = try AgentProcess.run(
+            workspace.ingestArguments(["--archive", archive]), logPath: workspace.log)
         #expect(result.status == 0, "\(result.log)")
         #expect(try workspace.bytes(archive + "/run/x.json") == record)
         #expect(!workspace.exists(workspace.drop + "/run/x.json"))
@@ -136,13 +158,17 @@ struct IngestEndToEndTests {
             .deletingLastPathComponent().path
         let workspace = try TestWorkspace()
         let text = workspace.text(root + "/config/visdrop.yaml")
-        for key in ["drop", "out", "archive", "settle-ms", "max-file-bytes", "durable", "png-compression",
-            "img-save-dir", "config-save-file", "scalar-save-file", "log-level"]
-        {
+        for key in [
+            "drop", "out", "archive", "settle-ms", "max-file-bytes", "durable", "png-compression",
+            "img-save-dir", "config-save-file", "scalar-save-file", "log-level",
+        ] {
             #expect(text.contains("\n\(key): "), "config/visdrop.yaml lacks \(key)")
         }
         let result = try AgentProcess.run(
-            ["ingest", "--config", root + "/config/visdrop.yaml", "--drop", workspace.drop, "--out", workspace.out],
+            [
+                "ingest", "--config", root + "/config/visdrop.yaml", "--drop", workspace.drop, "--out",
+                workspace.out,
+            ],
             logPath: workspace.log)
         #expect(result.status == 0, "\(result.log)")
     }

@@ -13,7 +13,8 @@ struct RejectionEndToEndTests {
     }
 
     static let badDrops: [BadDrop] = [
-        BadDrop(name: "bad_magic_1.npy", reasonMentions: "magic") { _ in Array("not an npy file at all".utf8) },
+        BadDrop(name: "bad_magic_1.npy", reasonMentions: "magic") { _ in Array("not an npy file at all".utf8)
+        },
         BadDrop(name: "truncated_1.npy", reasonMentions: "bytes") { workspace in
             let whole = try workspace.bytes(try Fixtures.directory() + "/images/small_2.npy")
             return Array(whole.dropLast(7))
@@ -43,7 +44,9 @@ struct RejectionEndToEndTests {
         let bytes = try bad.make(workspace)
         try workspace.writeByRename("run/\(bad.name)", bytes)
         let rejected = workspace.drop + "/.rejected/run/\(bad.name)"
-        try eventually("\(bad.name) to be rejected; log:\n\(agent.log)") { workspace.exists(rejected + ".reason.txt") }
+        try eventually("\(bad.name) to be rejected; log:\n\(agent.log)") {
+            workspace.exists(rejected + ".reason.txt")
+        }
         #expect(try workspace.bytes(rejected) == bytes, "the rejected file must be kept byte for byte")
         let reason = workspace.text(rejected + ".reason.txt")
         #expect(reason.contains(bad.reasonMentions), "reason: \(reason)")
@@ -64,7 +67,8 @@ struct RejectionEndToEndTests {
         try Data(#"{"secret": 1}"#.utf8).write(to: URL(fileURLWithPath: target))
         let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
         try agent.waitUntilWatching()
-        try FileManager.default.createSymbolicLink(atPath: workspace.drop + "/link.json", withDestinationPath: target)
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.drop + "/link.json", withDestinationPath: target)
         try eventually("the link to be rejected; log:\n\(agent.log)") {
             workspace.exists(workspace.drop + "/.rejected/link.json.reason.txt")
         }

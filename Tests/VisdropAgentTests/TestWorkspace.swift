@@ -8,7 +8,8 @@ final class TestWorkspace {
     var log: String { root + "/agent.log" }
 
     init() throws {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("visdrop-test-\(UUID().uuidString)")
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "visdrop-test-\(UUID().uuidString)")
         root = base.path
         try FileManager.default.createDirectory(atPath: root + "/drop", withIntermediateDirectories: true)
     }
@@ -34,7 +35,9 @@ final class TestWorkspace {
         let path = drop + "/" + relativePath
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        guard rename(stagedPath, path) == 0 else { throw TestFailure("cannot rename \(stagedPath) to \(path)") }
+        guard rename(stagedPath, path) == 0 else {
+            throw TestFailure("cannot rename \(stagedPath) to \(path)")
+        }
     }
 
     /// `ingest` arguments for this workspace.
@@ -88,7 +91,9 @@ final class TestWorkspace {
                 }
                 continue
             }
-            if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeRegular { files.append(item) }
+            if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeRegular {
+                files.append(item)
+            }
         }
         return files.sorted()
     }

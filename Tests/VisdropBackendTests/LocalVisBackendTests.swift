@@ -8,7 +8,9 @@ import VisdropPNG
 /// The library face: mmengine's LocalVisBackend API, checked against what mmengine itself wrote.
 @Suite("LocalVisBackend")
 struct LocalVisBackendTests {
-    @Test("the reference add_scalars and add_scalar calls write mmengine's scalars.json and val.json byte for byte")
+    @Test(
+        "the reference add_scalars and add_scalar calls write mmengine's scalars.json and val.json byte for byte"
+    )
     func referenceScalars() throws {
         let directory = try TemporaryDirectory()
         let backend = try LocalVisBackend(saveDirectory: directory.path)
@@ -26,7 +28,8 @@ struct LocalVisBackendTests {
             let step = try #require(call["step"]?.integerValue?.intValue)
             try backend.addScalar(name: name, value: value, step: step)
         }
-        #expect(try bytes(directory.path + "/scalars.json") == (try bytes(fixtures + "/expected/scalars.json")))
+        #expect(
+            try bytes(directory.path + "/scalars.json") == (try bytes(fixtures + "/expected/scalars.json")))
         #expect(try bytes(directory.path + "/val.json") == (try bytes(fixtures + "/expected/val.json")))
     }
 
@@ -36,7 +39,9 @@ struct LocalVisBackendTests {
         let backend = try LocalVisBackend(saveDirectory: directory.path)
         try backend.addScalar(name: "step", value: 0.5, step: 3)
         try backend.addScalar(name: "loss", value: 2, step: 4)
-        let expected = try python("import json; print(json.dumps({'step': 0.5, 'step': 3})); print(json.dumps({'loss': 2, 'step': 4}))")
+        let expected = try python(
+            "import json; print(json.dumps({'step': 0.5, 'step': 3})); print(json.dumps({'loss': 2, 'step': 4}))"
+        )
         #expect(String(decoding: try bytes(directory.path + "/scalars.json"), as: UTF8.self) == expected)
     }
 
@@ -61,7 +66,8 @@ struct LocalVisBackendTests {
         for name in ["small", "detector", "toplevel_non_identifier"] {
             let directory = try TemporaryDirectory()
             let backend = try LocalVisBackend(saveDirectory: directory.path)
-            let config = try #require(try JSONParser().parse(try bytes(fixtures + "/\(name).json")).objectValue)
+            let config = try #require(
+                try JSONParser().parse(try bytes(fixtures + "/\(name).json")).objectValue)
             try backend.addConfig(config)
             let verdict = try python(
                 """
@@ -79,7 +85,10 @@ struct LocalVisBackendTests {
     func lazyAndNilSaveDirectory() throws {
         let none = try LocalVisBackend(saveDirectory: nil)
         try none.addScalar(name: "a", value: 1)
-        #expect(try none.addImage(name: "x", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3])) == nil)
+        #expect(
+            try none.addImage(
+                name: "x", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3])) == nil
+        )
 
         let directory = try TemporaryDirectory()
         let run = directory.path + "/run"
@@ -87,7 +96,9 @@ struct LocalVisBackendTests {
         #expect(!FileManager.default.fileExists(atPath: run), "nothing is made before the first call")
         #expect(try backend.experiment === backend)
         #expect(FileManager.default.fileExists(atPath: run))
-        #expect(!FileManager.default.fileExists(atPath: run + "/vis_image"), "the image folder waits for an image")
+        #expect(
+            !FileManager.default.fileExists(atPath: run + "/vis_image"), "the image folder waits for an image"
+        )
     }
 
     @Test("the constructor and add_scalars check file names as mmengine asserts them")
@@ -105,9 +116,12 @@ struct LocalVisBackendTests {
                 try backend.addScalars(["a": 1], filePath: bad)
             }
         }
-        #expect(!FileManager.default.fileExists(atPath: directory.path + "/scalars.json"), "a failed call writes nothing")
+        #expect(
+            !FileManager.default.fileExists(atPath: directory.path + "/scalars.json"),
+            "a failed call writes nothing")
         #expect(throws: LocalVisBackendError.invalidImageName("a/b")) {
-            try backend.addImage(name: "a/b", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3]))
+            try backend.addImage(
+                name: "a/b", image: try NPYArray(elementType: .uint8, shape: [1, 1, 3], data: [1, 2, 3]))
         }
     }
 
@@ -136,7 +150,10 @@ struct LocalVisBackendTests {
 final class TemporaryDirectory {
     let path: String
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("visdrop-backend-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent(
+                "visdrop-backend-\(UUID().uuidString)"
+            ).path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
     deinit { try? FileManager.default.removeItem(atPath: path) }
@@ -164,7 +181,9 @@ func python(_ script: String, arguments: [String] = []) throws -> String {
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "python3 failed: run scripts/install-deps --test if a module is missing")
+    #expect(
+        process.terminationStatus == 0,
+        "python3 failed: run scripts/install-deps --test if a module is missing")
     return String(decoding: data, as: UTF8.self)
 }
 

@@ -1,5 +1,6 @@
 import Testing
 import VisdropNPY
+
 @testable import VisdropPNG
 
 /// One refused array of `Fixtures/conversion/rejected.json`.
