@@ -79,6 +79,10 @@ def config_seeds():
     copy_files(folder, extra.rglob("*.json"), "json-text-")
     copy_files(folder, extra.rglob("*.yaml"), "yaml-text-")
     copy_files(folder, extra.rglob("*.yml"), "yaml-text-")
+    cases = json.loads((extra / "yaml_cases.json").read_text())
+    for group in ("cases", "deviations"):
+        for name, case in sorted(cases[group].items()):
+            write_seed(folder, f"yaml-{group}-{name}", case["yaml"])
     handmade = {
         "yaml-anchors": "base: &b {lr: 0.1, steps: [1, 2]}\nrun:\n  <<: *b\n  name: x\nother: *b\n",
         "yaml-scalars": "a: yes\nb: ~\nc: 0x1F\nd: 1_000\ne: .inf\nf: -.NaN\ng: 2001-12-14\nh: '123'\n",
