@@ -4,7 +4,8 @@ import PackageDescription
 // Module graph (data flows one way, top to bottom):
 //
 //   CPNG, CInotifyTools        system libraries (libpng-dev, libinotifytools0-dev)
-//   CPNGShim                   the only C code: owns libpng's setjmp so longjmp never crosses Swift
+//   CPNGShim                   owns libpng's setjmp so longjmp never crosses Swift
+//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE)
 //   VisdropFileSystem          POSIX file operations (no-follow reads, atomic writes, appends)
 //   VisdropJSON, VisdropNPY    pure-Swift formats, no dependencies
 //   VisdropPNG                 array -> pixels -> PNG through CPNGShim
@@ -37,7 +38,8 @@ let package = Package(
             providers: [.apt(["libinotifytools0-dev"])]
         ),
         .target(name: "CPNGShim", dependencies: ["CPNG"]),
-        .target(name: "VisdropFileSystem"),
+        .target(name: "CLinuxShim"),
+        .target(name: "VisdropFileSystem", dependencies: ["CLinuxShim"]),
         .target(name: "VisdropJSON"),
         .target(name: "VisdropNPY"),
         .target(name: "VisdropPNG", dependencies: ["CPNGShim", "VisdropNPY"]),

@@ -5,7 +5,8 @@ import Yams
 extension AgentOptions {
     /// The keys a configuration file may set: the long names of the command-line options.
     public static let configurationKeys = [
-        "drop", "out", "archive", "settle-ms", "max-file-bytes", "durable", "png-compression", "img-save-dir",
+        "drop", "out", "archive", "settle-ms", "max-file-bytes", "max-config-bytes", "max-scalar-bytes",
+        "durable", "workers", "png-compression", "img-save-dir",
         "config-save-file", "scalar-save-file", "log-level",
     ]
 
@@ -65,9 +66,12 @@ extension AgentOptions {
         case "archive": archiveDirectory = value.null != nil ? nil : try string()
         case "settle-ms": settleMilliseconds = try integer(0...3_600_000)
         case "max-file-bytes": maximumFileBytes = try integer(1...(1 << 40))
+        case "max-config-bytes": maximumConfigBytes = try integer(1...(1 << 40))
+        case "max-scalar-bytes": maximumScalarBytes = try integer(1...(1 << 40))
         case "durable":
             guard let flag = value.bool else { throw wrongType(key, "true or false", source) }
             durable = flag
+        case "workers": workers = try integer(0...256)
         case "png-compression": pngCompressionLevel = try integer(0...9)
         case "img-save-dir": imageSaveDirectory = try string()
         case "config-save-file": configSaveFile = try string()

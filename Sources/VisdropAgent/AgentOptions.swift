@@ -1,6 +1,10 @@
 import Logging
 import VisdropFileSystem
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Every setting of the agent, with its default (the README and `config/visdrop.yaml` list them).
 public struct AgentOptions: Sendable, Equatable {
     /// The folder training scripts drop files into (`drop`).
@@ -14,8 +18,15 @@ public struct AgentOptions: Sendable, Equatable {
     public var settleMilliseconds: Int = 1000
     /// The largest dropped file that is read; larger ones are rejected (`max-file-bytes`).
     public var maximumFileBytes: Int = 256 << 20
+    /// The largest dropped config (`.py`, `config.json`, `.yaml`) that is read (`max-config-bytes`).
+    public var maximumConfigBytes: Int = 1 << 20
+    /// The largest dropped scalar file (`.json`, `.jsonl`) that is read (`max-scalar-bytes`).
+    public var maximumScalarBytes: Int = 4 << 20
     /// Flush outputs to disk before removing a source (`durable`); turn off only for scratch runs.
     public var durable: Bool = true
+    /// How many threads decode and encode images at once (`workers`); 0 means one per processor
+    /// online, at most 8. Scalar lines and configs keep their drop order whatever the number.
+    public var workers: Int = 0
     /// The zlib level of written PNGs, 0 to 9 (`png-compression`).
     public var pngCompressionLevel: Int = 1
     /// mmengine's `img_save_dir` (`img-save-dir`).
@@ -27,12 +38,20 @@ public struct AgentOptions: Sendable, Equatable {
     /// The least severe log level printed (`log-level`).
     public var logLevel: Logger.Level = .info
 
+    /// The number of image workers `workers` stands for.
+    public var resolvedWorkers: Int {
+        workers > 0 ? workers : max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+
     /// Creates options with every default.
     public init() {}
 
     /// The folder for the agent's own state (journal, wake-up file): `OUT/.visdrop`.
     public var stateDirectory: String { Path.join(outputDirectory, ".visdrop") }
 
+    /// The name of the folder in `DROP` that rejected files are moved to.
+    public static let rejectedFolderName = ".rejected"
+
     /// The folder rejected files are moved to: `DROP/.rejected`.
-    public var rejectedDirectory: String { Path.join(dropDirectory, ".rejected") }
+    public var rejectedDirectory: String { Path.join(dropDirectory, Self.rejectedFolderName) }
 }

@@ -1,5 +1,9 @@
 import VisdropFileSystem
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Why the agent could not start: a folder it needs, or inotify.
 public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
     /// What went wrong and what to do about it.
@@ -9,8 +13,8 @@ public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
         self.description = description
     }
 
-    /// Makes the drop, output and state folders, and undoes an unfinished scalar filing.
-    static func prepare(_ options: AgentOptions, journal: ScalarJournal) throws(AgentSetupError) {
+    /// Makes the drop, output and state folders, and checks the drop folder can be cleaned up.
+    static func prepare(_ options: AgentOptions) throws(AgentSetupError) {
         for directory in [options.dropDirectory, options.outputDirectory, options.stateDirectory] {
             do {
                 try FileSystem.makeDirectories(directory)
@@ -18,10 +22,11 @@ public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
                 throw AgentSetupError("cannot create \(directory): \(error)")
             }
         }
-        do {
-            try journal.recover()
-        } catch {
-            throw AgentSetupError("cannot recover the scalar journal in \(options.stateDirectory): \(error)")
+        // Filed sources are removed: without write permission every file would be filed again.
+        guard access(options.dropDirectory, W_OK) == 0 else {
+            throw AgentSetupError(
+                "cannot remove files from \(options.dropDirectory) (no write permission); "
+                    + "run visdrop as a user who may delete the drop folder's files")
         }
     }
 }

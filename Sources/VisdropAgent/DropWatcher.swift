@@ -25,7 +25,7 @@ final class DropWatcher: Sendable {
     private let wakeFile: String
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
-    private let continuation: AsyncStream<WatchEvent>.Continuation
+    private let queue: EventQueue
     /// Filled by the watcher thread once its first watches exist (or it failed to start).
     private let startup = Mutex<Result<Void, StartError>>(.success(()))
     private let started = DispatchSemaphore(value: 0)
@@ -36,12 +36,11 @@ final class DropWatcher: Sendable {
 
     /// Creates a watcher for `root`; `stateDirectory` holds its wake-up file.
     init(
-        root: String, stateDirectory: String, continuation: AsyncStream<WatchEvent>.Continuation,
-        logger: Logger
+        root: String, stateDirectory: String, queue: EventQueue, logger: Logger
     ) {
         self.root = root
         self.wakeFile = Path.join(stateDirectory, "watcher-wakeup")
-        self.continuation = continuation
+        self.queue = queue
         self.logger = logger
     }
 
@@ -52,7 +51,11 @@ final class DropWatcher: Sendable {
         } catch {
             throw StartError(description: "cannot create the watcher's wake-up file: \(error)")
         }
-        try WatcherThread.start { [self] in self.run() }
+        do {
+            try DedicatedThread.start("watcher") { [self] in self.run() }
+        } catch {
+            throw StartError(description: error.description)
+        }
         started.wait()
         try startup.withLock { $0 }.get()
     }
@@ -72,13 +75,9 @@ final class DropWatcher: Sendable {
     private func run() {
         guard inotifytools_initialize() != 0 else {
             failStartup(StartError(description: "inotify could not be initialised: \(Self.errorText())"))
-            continuation.finish()
             return
         }
-        defer {
-            inotifytools_cleanup()
-            continuation.finish()
-        }
+        defer { inotifytools_cleanup() }
         let wakeDirectory = Path.directory(of: wakeFile) + "/"
         guard
             inotifytools_watch_file(
@@ -111,7 +110,7 @@ final class DropWatcher: Sendable {
         let mask = event.pointee.mask
         if mask & UInt32(IN_Q_OVERFLOW) != 0 {
             logger.warning("the inotify queue overflowed; rescanning the drop folder")
-            continuation.yield(.overflow)
+            queue.push(.overflow)
             _ = watchTree("", reportFiles: true)
             return
         }
@@ -128,13 +127,13 @@ final class DropWatcher: Sendable {
             return
         }
         if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO)) != 0 {
-            continuation.yield(.completed(relativePath: relativePath))
+            queue.push(.completed(relativePath: relativePath))
         } else if mask & UInt32(IN_CREATE) != 0 {
             // A link, FIFO or device is never written and closed: report it now so it is set aside.
             // A new regular file is reported when it is closed after writing.
             let type = FileSystem.entryType(at: Path.join(root, relativePath))
             if type == .symbolicLink || type == .other {
-                continuation.yield(.completed(relativePath: relativePath))
+                queue.push(.completed(relativePath: relativePath))
             }
         }
     }
@@ -146,7 +145,10 @@ final class DropWatcher: Sendable {
         while let directory = pending.popLast() {
             let absolute = Path.join(root, directory)
             // Watch first, then list: a file created in between is seen by both, never by neither.
-            if inotifytools_watch_file(absolute + "/", Self.directoryMask) == 0 {
+            // No trailing slash below the root: it would make the kernel follow a link that replaced
+            // the directory, despite IN_DONT_FOLLOW.
+            let watched = directory.isEmpty ? absolute + "/" : absolute
+            if inotifytools_watch_file(watched, Self.directoryMask) == 0 {
                 let failure = StartError(description: "cannot watch \(absolute): \(Self.errorText())")
                 if directory.isEmpty { return failure }
                 logger.warning(
@@ -172,7 +174,7 @@ final class DropWatcher: Sendable {
             }
             ScanOrder.sort(&found)
             for file in found {
-                continuation.yield(.found(relativePath: file.path, modificationTime: file.modificationTime))
+                queue.push(.found(relativePath: file.path, modificationTime: file.modificationTime))
             }
         }
         return nil

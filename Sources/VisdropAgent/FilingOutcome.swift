@@ -2,8 +2,8 @@ import VisdropFileSystem
 
 /// What happened to one dropped file.
 enum FilingOutcome: Sendable {
-    /// Filed: the kind, where it went and how many scalar records it held.
-    case filed(kind: DropKind, destination: String, records: Int)
+    /// Filed: the kind, the files written (or appended to) and how many scalar records it held.
+    case filed(kind: DropKind, outputs: [String], records: Int)
     /// Set aside in `DROP/.rejected` with the reason.
     case rejected(kind: DropKind, reason: String)
     /// Not filed now and not an error: gone already, or work in progress.

@@ -1,121 +1,109 @@
 import Logging
 import VisdropFileSystem
 
-/// Makes filing a scalar file exactly-once across crashes.
+/// Makes filing scalar files exactly-once across crashes, for a whole batch of files at a time.
 ///
-/// Before the lines of a dropped scalar file are appended, an intent naming the source
-/// (by path and identity) and the length of every target file is written and flushed.
-/// The intent is removed only after the appends are flushed and the source's removal is
-/// durable. On start, a leftover intent whose source still exists means the filing did
-/// not finish: each target is cut back to its recorded length (removing any partial or
-/// complete lines of that attempt) and the source is filed again. A leftover intent whose
-/// source is gone means the filing finished; the intent is simply dropped.
-struct ScalarJournal {
-    /// One target file and its length before the append.
+/// The protocol, per batch (see the README's "Guarantees"):
+/// 1. `begin`: record the batch's sources (path and identity) and the length of every target
+///    file, flushed, before any byte is appended;
+/// 2. append the lines, then flush the output file system;
+/// 3. `markAppended`: record that the lines are durable, flushed;
+/// 4. remove the sources and flush their directories;
+/// 5. `commit`: empty the record.
+///
+/// After a crash, `recover` finds the record: without the appended mark, every target is cut
+/// back to its recorded length and the sources (all still in the drop folder) are filed
+/// again; with it, the lines are kept and the sources still present are disposed of. A record
+/// torn by a crash fails its checksum, which can only happen during steps 1 or 3, when cutting
+/// back and filing again is right.
+final class ScalarJournal {
+    /// A dropped file in the batch and its identity when it was read.
+    struct Source: Equatable {
+        var path: String
+        var identity: FileSystem.FileIdentity
+    }
+
+    /// A file appended to, and its length before the batch.
     struct Target: Equatable {
         var path: String
         var length: Int
     }
 
-    /// The intent recorded before appending.
+    /// The record written before appending.
     struct Intent: Equatable {
-        var source: String
-        var identity: FileSystem.FileIdentity
+        var sources: [Source]
         var targets: [Target]
     }
 
-    let intentPath: String
-    let logger: Logger
+    private let file: RecordFile
+    private let durable: Bool
+    private let logger: Logger
 
-    init(stateDirectory: String, logger: Logger) {
-        self.intentPath = Path.join(stateDirectory, "scalar-intent")
+    /// Opens (and locks) the journal in `stateDirectory`; fails when another agent holds it.
+    init(stateDirectory: String, durable: Bool, logger: Logger) throws(FileSystemError) {
+        self.file = try RecordFile(path: Path.join(stateDirectory, "scalar-journal"))
+        self.durable = durable
         self.logger = logger
     }
 
-    /// Records `intent` durably before any append.
+    /// Step 1: records the batch before any append.
     func begin(_ intent: Intent) throws(FileSystemError) {
-        var text = "source \(intent.source)\nidentity \(intent.identity)\n"
-        for target in intent.targets { text += "target \(target.length) \(target.path)\n" }
-        try FileSystem.writeAtomically(Array(text.utf8), to: intentPath, durable: true)
+        try file.replace(with: JournalRecord.encode(intent), durable: durable)
     }
 
-    /// Forgets the intent once its filing is complete and durable.
+    /// Step 3: records that the batch's lines are durable.
+    func markAppended() throws(FileSystemError) {
+        try file.append(JournalRecord.appendedMark, durable: durable)
+    }
+
+    /// Step 5: forgets the batch.
     func commit() {
-        do {
-            try FileSystem.removeFile(intentPath)
-        } catch {
-            // A leftover intent whose source is gone is harmless: recovery drops it.
-            logger.debug("could not remove the scalar intent", metadata: ["error": "\(error)"])
+        do { try file.clear() } catch {
+            // A stale record whose sources are gone is harmless: recovery finds nothing to do.
+            logger.debug("could not clear the scalar journal", metadata: ["error": "\(error)"])
         }
     }
 
-    /// Cuts every target back to its recorded length and forgets the intent (a failed append).
-    func rollBack(_ intent: Intent) {
-        do {
-            try truncateTargets(of: intent)
-            try FileSystem.removeFile(intentPath)
-        } catch {
-            logger.error(
-                "could not roll back a failed append; it will be retried at the next start",
-                metadata: ["error": "\(error)"])
-        }
+    /// Undoes an append that failed before step 3: cuts every target back and forgets the batch.
+    func rollBack(_ intent: Intent) throws(FileSystemError) {
+        try cutBack(intent.targets)
+        try file.clear()
     }
 
-    private func truncateTargets(of intent: Intent) throws(FileSystemError) {
-        for target in intent.targets {
-            if let size = FileSystem.size(at: target.path), size > target.length {
-                try FileSystem.truncate(target.path, to: target.length)
-                logger.notice(
-                    "rolled back an unfinished append",
-                    metadata: [
-                        "file": "\(target.path)", "removed-bytes": "\(size - target.length)",
-                        "source": "\(intent.source)",
-                    ])
+    /// Finishes or undoes the batch a crash interrupted; `dispose` removes (or archives) a filed source.
+    func recover(dispose: (String) throws(FileSystemError) -> Void) throws(FileSystemError) {
+        let bytes = try file.read()
+        guard !bytes.isEmpty else { return }
+        guard let (intent, appended) = JournalRecord.decode(bytes) else {
+            logger.warning("ignoring a torn scalar journal record", metadata: ["path": "\(file.path)"])
+            try file.clear()
+            return
+        }
+        if appended {
+            var disposed = 0
+            for source in intent.sources where FileSystem.identity(at: source.path) == source.identity {
+                try dispose(source.path)
+                disposed += 1
             }
+            logger.notice(
+                "finished a batch interrupted after its lines were written",
+                metadata: ["sources": "\(intent.sources.count)", "removed-now": "\(disposed)"])
+        } else {
+            try cutBack(intent.targets)
+            logger.notice(
+                "undid a batch interrupted before its lines were durable; its files are filed again",
+                metadata: ["sources": "\(intent.sources.count)"])
         }
+        try file.clear()
     }
 
-    /// Undoes an unfinished filing left by a crash; returns the source it concerned, if any.
-    @discardableResult
-    func recover() throws(FileSystemError) -> String? {
-        guard FileSystem.entryType(at: intentPath) == .regularFile else { return nil }
-        let contents = try FileSystem.readRegularFile(at: intentPath, maximumBytes: 1 << 20)
-        guard let intent = Self.parse(String(decoding: contents.bytes, as: UTF8.self)) else {
-            logger.warning("ignoring an unreadable scalar intent", metadata: ["path": "\(intentPath)"])
-            try FileSystem.removeFile(intentPath)
-            return nil
+    private func cutBack(_ targets: [Target]) throws(FileSystemError) {
+        for target in targets {
+            guard let size = FileSystem.size(at: target.path), size > target.length else { continue }
+            try FileSystem.truncate(target.path, to: target.length)
+            logger.notice(
+                "cut back an unfinished append",
+                metadata: ["file": "\(target.path)", "removed-bytes": "\(size - target.length)"])
         }
-        if let now = FileSystem.identity(at: intent.source), now == intent.identity {
-            try truncateTargets(of: intent)
-        }
-        try FileSystem.removeFile(intentPath)
-        return intent.source
-    }
-
-    static func parse(_ text: String) -> Intent? {
-        var source: String?
-        var identity: FileSystem.FileIdentity?
-        var targets: [Target] = []
-        for line in text.split(separator: "\n") {
-            guard let space = line.firstIndex(of: " ") else { return nil }
-            let value = line[line.index(after: space)...]
-            switch line[..<space] {
-            case "source":
-                source = String(value)
-            case "identity":
-                let parts = value.split(separator: " ")
-                guard parts.count == 4, let device = UInt64(parts[0]), let inode = UInt64(parts[1]),
-                    let size = Int(parts[2]), let time = Int64(parts[3])
-                else { return nil }
-                identity = .init(device: device, inode: inode, size: size, modificationTime: time)
-            case "target":
-                guard let gap = value.firstIndex(of: " "), let length = Int(value[..<gap]) else { return nil }
-                targets.append(Target(path: String(value[value.index(after: gap)...]), length: length))
-            default:
-                return nil
-            }
-        }
-        guard let source, let identity else { return nil }
-        return Intent(source: source, identity: identity, targets: targets)
     }
 }

@@ -3,8 +3,9 @@ import ServiceLifecycle
 
 /// The daemon: files the backlog, then every file dropped until SIGTERM or SIGINT.
 ///
-/// On graceful shutdown the file being filed is finished, the watcher thread is stopped
-/// and a summary is logged; files still in the drop folder are filed at the next start.
+/// Two dedicated threads do the work: the watcher (inotify) and the filer (batches). On graceful
+/// shutdown the filer finishes the batch it has started, both threads stop and a summary is
+/// logged; files still in the drop folder are filed at the next start.
 public struct WatchService: Service {
     private let options: AgentOptions
     private let logger: Logger
@@ -15,43 +16,68 @@ public struct WatchService: Service {
         self.logger = logger
     }
 
+    /// What the filing thread tells the service.
+    private enum FilerReport: Sendable {
+        case ready
+        case failed(AgentSetupError)
+        case finished(FilingStatistics)
+    }
+
     /// Runs until graceful shutdown; throws `AgentSetupError` when it cannot start.
     public func run() async throws {
-        let journal = ScalarJournal(stateDirectory: options.stateDirectory, logger: logger)
-        try AgentSetupError.prepare(options, journal: journal)
-        let (events, continuation) = AsyncStream.makeStream(of: WatchEvent.self)
+        try AgentSetupError.prepare(options)
+        let queue = EventQueue()
+        let (reports, reporter) = AsyncStream.makeStream(of: FilerReport.self)
+        let (options, logger) = (self.options, self.logger)
+        do {
+            try DedicatedThread.start("filer") {
+                // The pipeline lives on this thread: it opens the journal and recovers first.
+                let pipeline: DropPipeline
+                do throws(AgentSetupError) {
+                    pipeline = try DropPipeline(options: options, logger: logger)
+                } catch {
+                    reporter.yield(.failed(error))
+                    reporter.finish()
+                    return
+                }
+                reporter.yield(.ready)
+                pipeline.run(queue: queue)
+                reporter.yield(.finished(pipeline.statistics))
+                reporter.finish()
+            }
+        } catch {
+            throw AgentSetupError("\(error)")
+        }
+        var filer = reports.makeAsyncIterator()
+        if case .failed(let error) = await filer.next() { throw error }
+
         let watcher = DropWatcher(
-            root: options.dropDirectory, stateDirectory: options.stateDirectory, continuation: continuation,
-            logger: logger)
+            root: options.dropDirectory, stateDirectory: options.stateDirectory, queue: queue, logger: logger)
         do {
             try watcher.start()
         } catch {
+            queue.stop()
             throw AgentSetupError(error.description)
         }
-        let pipeline = DropPipeline(options: options, logger: logger)
+        // Listed after the watch exists, so a file is in the backlog, in an event, or in both.
         let backlog = DropPipeline.backlog(of: options.dropDirectory, logger: logger)
+        queue.open(
+            first: backlog.map { .found(relativePath: $0.path, modificationTime: $0.modificationTime) })
         logger.info(
             "watching",
             metadata: [
                 "drop": "\(options.dropDirectory)", "out": "\(options.outputDirectory)",
                 "backlog": "\(backlog.count)",
+                "workers": "\(options.resolvedWorkers)",
             ])
-
-        await withGracefulShutdownHandler {
-            for file in backlog {
-                if Task.isShuttingDownGracefully { break }
-                pipeline.handle(
-                    .found(relativePath: file.path, modificationTime: file.modificationTime),
-                    events: continuation)
-            }
-            for await event in events {
-                if Task.isShuttingDownGracefully { break }
-                pipeline.handle(event, events: continuation)
-            }
+        let report = await withGracefulShutdownHandler {
+            await filer.next()
         } onGracefulShutdown: {
-            watcher.stop()
+            queue.stop()
         }
         watcher.stop()
-        logger.info("stopped: \(pipeline.statistics.summary)")
+        if case .finished(let statistics) = report {
+            logger.info("stopped: \(statistics.summary)")
+        }
     }
 }

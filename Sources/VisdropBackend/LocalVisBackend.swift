@@ -141,21 +141,35 @@ public final class LocalVisBackend: Sendable {
     public func addScalars(
         batch records: [JSONObject], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
     ) throws(LocalVisBackendError) {
+        for planned in try scalarAppends(batch: records, step: step, filePath: filePath) {
+            try append(planned.bytes, to: planned.path)
+        }
+    }
+
+    /// The bytes one file receives from an `addScalars` call.
+    public struct ScalarAppend: Sendable, Equatable {
+        /// The file appended to.
+        public var path: String
+        /// The lines appended, each ending in a newline.
+        public var bytes: [UInt8]
+    }
+
+    /// The appends `addScalars(batch:step:filePath:)` would make, in its order, without making them.
+    ///
+    /// For callers that commit many batches together (the agent's group commit). The save
+    /// directory is created, as the first append would create it; empty when nothing is stored.
+    public func scalarAppends(
+        batch records: [JSONObject], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
+    ) throws(LocalVisBackendError) -> [ScalarAppend] {
         if let filePath { try validate(filePath: filePath) }
-        guard let saveDirectory = try prepareEnvironment(), let scalarPath = scalarFilePath else { return }
+        guard let saveDirectory = try prepareEnvironment(), let scalarPath = scalarFilePath else { return [] }
         var lines: [UInt8] = []
         for var record in records {
             if !record.contains("step") { record["step"] = step }
             Self.appendLine(for: record, to: &lines)
         }
-        if let filePath { try append(lines, to: Path.join(saveDirectory, filePath)) }
-        try append(lines, to: scalarPath)
-    }
-
-    /// The files `addScalars` appends to, in the order it appends: `filePath` first, if given.
-    public func scalarTargets(filePath: String?) -> [String] {
-        guard let saveDirectory, let scalarPath = scalarFilePath else { return [] }
-        return (filePath.map { [Path.join(saveDirectory, $0)] } ?? []) + [scalarPath]
+        let file = filePath.map { ScalarAppend(path: Path.join(saveDirectory, $0), bytes: lines) }
+        return (file.map { [$0] } ?? []) + [ScalarAppend(path: scalarPath, bytes: lines)]
     }
 
     /// Writes `config.py` (replacing it atomically) from a config dictionary.

@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -20,24 +22,26 @@ extension FileSystem {
     ///
     /// A read lease (`fcntl(F_SETLEASE, F_RDLCK)`) is refused with `EAGAIN` exactly when the file is
     /// open for writing; when granted it is released at once. The file is opened like
-    /// `readRegularFile` opens it (`O_NOFOLLOW | O_NONBLOCK`, checked with `fstat`), so links,
-    /// FIFOs and devices are never followed or waited on.
+    /// `RegularFile` opens it (checked through an `O_PATH | O_NOFOLLOW` handle first), so links,
+    /// FIFOs and devices are never followed, waited on or opened.
     public static func writerState(at path: String) -> WriterState {
+        do {
+            let file = try RegularFile.open(at: path)
+            return writerState(of: file)
+        } catch {
+            return .unknown
+        }
+    }
+
+    /// Asks the kernel whether some process has `file` open for writing (see `writerState(at:)`).
+    public static func writerState(of file: borrowing RegularFile) -> WriterState {
         _ = ignoreLeaseBreakSignal
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { return .unknown }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return .unknown }
-        if fcntl(fd, setLease, F_RDLCK) == 0 {
-            _ = fcntl(fd, setLease, F_UNLCK)
+        if visdrop_set_lease(file.descriptor, Int32(F_RDLCK)) == 0 {
+            _ = visdrop_set_lease(file.descriptor, Int32(F_UNLCK))
             return .noWriters
         }
         return errno == EAGAIN ? .openForWriting : .unknown
     }
-
-    /// `F_SETLEASE` (`F_LINUX_SPECIFIC_BASE + 0`), which Glibc only declares under `_GNU_SOURCE`.
-    private static let setLease: Int32 = 1024
 
     /// A writer opening the file during the microseconds we hold a lease makes the kernel send the lease
     /// holder `SIGIO`, whose default action ends the process. We release the lease on our own at once,

@@ -62,6 +62,12 @@ public enum FileSystem {
         public let bytes: [UInt8]
         /// The file's identity when it was opened.
         public let identity: FileIdentity
+
+        /// Pairs bytes with the identity of the file they were read from.
+        public init(bytes: [UInt8], identity: FileIdentity) {
+            self.bytes = bytes
+            self.identity = identity
+        }
     }
 
     /// The identity of the entry at `path` without following links, or nil when there is none.
@@ -73,50 +79,15 @@ public enum FileSystem {
 
     /// Reads a whole regular file, refusing links, FIFOs, devices and files over `maximumBytes`.
     ///
-    /// The file is opened with `O_NOFOLLOW | O_NONBLOCK` and checked with `fstat` before any
-    /// byte is read, so a FIFO or device planted in the drop folder cannot block or feed us.
+    /// The file is checked through an `O_PATH | O_NOFOLLOW` handle before it is opened for
+    /// reading (see `RegularFile`), so a link, FIFO or device planted in the drop folder is never
+    /// followed, waited on or opened.
     public static func readRegularFile(at path: String, maximumBytes: Int) throws(FileSystemError)
         -> RegularFileContents
     {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw FileSystemError(errno: errno, operation: "fstat", path: path)
-        }
-        guard info.st_mode & S_IFMT == S_IFREG else {
-            throw FileSystemError(
-                kind: .notRegularFile(describe(mode: info.st_mode)), operation: "open", path: path)
-        }
-        let size = Int(info.st_size)
-        guard size <= maximumBytes else {
-            throw FileSystemError(
-                kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
-        }
-        // Read one byte past the size seen by fstat, so growth while reading is noticed.
-        var bytes = [UInt8](repeating: 0, count: size + 1)
-        var filled = 0
-        while filled < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                read(fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FileSystemError(errno: errno, operation: "read", path: path)
-            }
-            if got == 0 { break }
-            filled += got
-            if filled > maximumBytes {
-                throw FileSystemError(
-                    kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
-            }
-            if filled == bytes.count {
-                bytes.append(contentsOf: repeatElement(0, count: Swift.max(4096, size)))
-            }
-        }
-        bytes.removeSubrange(filled...)
-        return RegularFileContents(bytes: bytes, identity: FileIdentity(info))
+        let file = try RegularFile.open(at: path)
+        return RegularFileContents(
+            bytes: try file.readAll(maximumBytes: maximumBytes), identity: file.identity)
     }
 
     /// Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
@@ -265,7 +236,29 @@ public enum FileSystem {
         return entries
     }
 
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(FileSystemError) {
+    /// Fills `bytes` from index `start` on with the file's bytes from `fileOffset + start` on, until
+    /// `bytes` is full or the file ends; returns how much of `bytes` is filled.
+    static func readFully(
+        _ fd: Int32, into bytes: inout [UInt8], from start: Int, fileOffset: Int = 0, path: String
+    ) throws(FileSystemError) -> Int {
+        var filled = start
+        while filled < bytes.count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                pread(
+                    fd, buffer.baseAddress.map { $0 + filled }, buffer.count - filled,
+                    off_t(fileOffset + filled))
+            }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(errno: errno, operation: "read", path: path)
+            }
+            if got == 0 { break }
+            filled += got
+        }
+        return filled
+    }
+
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) throws(FileSystemError) {
         var written = 0
         while written < bytes.count {
             let result = bytes.withUnsafeBytes { buffer in
@@ -281,12 +274,25 @@ public enum FileSystem {
 
     private static let temporaryCounter = TemporaryCounter()
 
+    /// The process ID in a name made by `temporaryPath(beside:)` (`.NAME.visdrop-PID-N.tmp`), or nil.
+    static func temporaryWriter(of name: String) -> pid_t? {
+        guard name.hasPrefix("."), name.hasSuffix(".tmp"), let marker = name.ranges(of: ".visdrop-").last
+        else { return nil }
+        let parts = name[marker.upperBound...].dropLast(4).split(separator: "-")
+        guard parts.count == 2, let pid = pid_t(parts[0]), Int(parts[1]) != nil else { return nil }
+        return pid
+    }
+
     private static func temporaryPath(beside path: String) -> String {
         let directory = Path.directory(of: path)
-        let name = Path.lastComponent(of: path)
-        let unique = "\(getpid())-\(temporaryCounter.next())"
-        let temporaryName = ".\(name).visdrop-\(unique).tmp"
-        return directory.isEmpty ? temporaryName : directory + "/" + temporaryName
+        let name = temporaryName(for: Path.lastComponent(of: path))
+        return directory.isEmpty ? name : directory + "/" + name
+    }
+
+    /// `.<name>.visdrop-<pid>-<n>.tmp`, with `name` shortened when needed to stay a legal file name.
+    static func temporaryName(for name: String) -> String {
+        let suffix = ".visdrop-\(getpid())-\(temporaryCounter.next()).tmp"
+        return "." + Path.fitting(name, suffix: "." + suffix) + suffix
     }
 
     private static func entryType(mode: mode_t) -> EntryType {
@@ -298,7 +304,7 @@ public enum FileSystem {
         }
     }
 
-    private static func describe(mode: mode_t) -> String {
+    static func describe(mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: return "a directory"
         case S_IFIFO: return "a FIFO"

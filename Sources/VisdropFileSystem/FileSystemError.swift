@@ -14,6 +14,8 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
         case symbolicLink
         /// The path is not a regular file (a directory, FIFO, socket or device).
         case notRegularFile(String)
+        /// A relative path that would leave its folder: absolute, or with `.`, `..` or empty parts.
+        case unsafePath
         /// The file is larger than the configured cap.
         case tooLarge(size: Int, limit: Int)
         /// No space left on the device, or over quota.
@@ -71,6 +73,9 @@ public struct FileSystemError: Error, CustomStringConvertible, Sendable, Equatab
             return "\(path) is a symbolic link; visdrop never follows links in the drop folder"
         case .notRegularFile(let what):
             return "\(path) is \(what), not a regular file; only regular files are filed"
+        case .unsafePath:
+            return "\(path) is not a plain relative path (absolute, or with '.', '..' or empty parts); "
+                + "visdrop never leaves the folder it was given"
         case .tooLarge(let size, let limit):
             return
                 "\(path) is \(size) bytes, over the limit of \(limit) bytes (raise max-file-bytes to accept it)"

@@ -39,4 +39,22 @@ public enum Path {
             !$0.isEmpty && $0 != "." && $0 != ".."
         }
     }
+
+    /// The longest file name a Linux file system accepts, in bytes (`NAME_MAX`).
+    public static let maximumNameBytes = 255
+
+    /// `name`, cut at a character boundary so that it and `suffix` together fit in `maximumNameBytes`.
+    public static func fitting(_ name: String, suffix: String) -> String {
+        let room = maximumNameBytes - suffix.utf8.count
+        guard name.utf8.count > room else { return name }
+        var kept = ""
+        var used = 0
+        for scalar in name.unicodeScalars {
+            let width = UTF8.width(scalar)
+            if used + width > max(room, 0) { break }
+            kept.unicodeScalars.append(scalar)
+            used += width
+        }
+        return kept
+    }
 }

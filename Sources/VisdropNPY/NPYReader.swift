@@ -28,8 +28,29 @@ public struct NPYReader: Sendable {
         return NPYArray(normalizedElementType: header.elementType, shape: header.shape, data: data)
     }
 
+    /// Builds the array from a header (`readHeader`) and the data section read separately.
+    ///
+    /// `data` must hold exactly `header.dataByteCount` bytes; when it is already little-endian and in
+    /// C order it becomes the array's storage without a copy, so a caller that reads the data section
+    /// straight into `data` holds the array's bytes only once.
+    public func read(header: NPYHeader, data: [UInt8]) throws(NPYError) -> NPYArray {
+        guard data.count == header.dataByteCount else {
+            throw .dataSizeMismatch(expected: header.dataByteCount, actual: data.count)
+        }
+        guard header.dataByteCount <= limits.maximumDataBytes else {
+            throw .tooLarge(bytes: header.dataByteCount, limit: limits.maximumDataBytes)
+        }
+        let normalized = NPYLayoutConverter.normalize(
+            owned: data, elementType: header.elementType, shape: header.shape,
+            isFortranOrder: header.isFortranOrder, isBigEndian: header.isBigEndian)
+        return NPYArray(normalizedElementType: header.elementType, shape: header.shape, data: normalized)
+    }
+
     /// Checks that a file of `fileSize` bytes holds exactly the data `header` promises, within limits.
-    func checkDataSize(_ header: NPYHeader, fileSize: Int) throws(NPYError) {
+    ///
+    /// With `readHeader` on the first bytes of a file, this refuses an inconsistent or oversized file
+    /// before its data is read.
+    public func checkDataSize(_ header: NPYHeader, fileSize: Int) throws(NPYError) {
         let available = fileSize - header.dataOffset
         guard available == header.dataByteCount else {
             throw .dataSizeMismatch(expected: header.dataByteCount, actual: available)

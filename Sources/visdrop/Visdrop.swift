@@ -50,8 +50,22 @@ struct AgentArguments: ParsableArguments {
     var maximumFileBytes: Int?
 
     @Option(
+        name: .customLong("max-config-bytes"),
+        help: "Reject dropped configs (.py, config.json, .yaml) larger than this. (default: 1048576)")
+    var maximumConfigBytes: Int?
+
+    @Option(
+        name: .customLong("max-scalar-bytes"),
+        help: "Reject dropped scalar files (.json, .jsonl) larger than this. (default: 4194304)")
+    var maximumScalarBytes: Int?
+
+    @Option(
         name: .long, help: "Flush outputs to disk before removing a source: true or false. (default: true)")
     var durable: Bool?
+
+    @Option(
+        help: "Threads decoding and encoding images at once; 0 = one per processor, at most 8. (default: 0)")
+    var workers: Int?
 
     @Option(name: .customLong("png-compression"), help: "zlib level of written PNGs, 0-9. (default: 1)")
     var pngCompression: Int?
@@ -72,14 +86,20 @@ struct AgentArguments: ParsableArguments {
     var logLevel: String?
 
     func validate() throws {
+        if let workers, !(0...256).contains(workers) {
+            throw ValidationError("--workers must be from 0 to 256")
+        }
         if let pngCompression, !(0...9).contains(pngCompression) {
             throw ValidationError("--png-compression must be from 0 to 9")
         }
         if let settleMilliseconds, settleMilliseconds < 0 {
             throw ValidationError("--settle-ms must be >= 0")
         }
-        if let maximumFileBytes, maximumFileBytes < 1 {
-            throw ValidationError("--max-file-bytes must be >= 1")
+        for (name, value) in [
+            ("max-file-bytes", maximumFileBytes), ("max-config-bytes", maximumConfigBytes),
+            ("max-scalar-bytes", maximumScalarBytes),
+        ] {
+            if let value, value < 1 { throw ValidationError("--\(name) must be >= 1") }
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError(
@@ -97,7 +117,10 @@ struct AgentArguments: ParsableArguments {
         if let archive { options.archiveDirectory = archive }
         if let settleMilliseconds { options.settleMilliseconds = settleMilliseconds }
         if let maximumFileBytes { options.maximumFileBytes = maximumFileBytes }
+        if let maximumConfigBytes { options.maximumConfigBytes = maximumConfigBytes }
+        if let maximumScalarBytes { options.maximumScalarBytes = maximumScalarBytes }
         if let durable { options.durable = durable }
+        if let workers { options.workers = workers }
         if let pngCompression { options.pngCompressionLevel = pngCompression }
         if let imageSaveDirectory { options.imageSaveDirectory = imageSaveDirectory }
         if let configSaveFile { options.configSaveFile = configSaveFile }

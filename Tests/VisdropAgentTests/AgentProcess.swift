@@ -16,7 +16,7 @@ final class AgentProcess {
     }
 
     /// Starts `visdrop <arguments>` with its log written to `logPath`.
-    init(_ arguments: [String], logPath: String) throws {
+    init(_ arguments: [String], logPath: String, environment: [String: String] = [:]) throws {
         let binary = Self.binaryPath
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw TestFailure(
@@ -27,6 +27,9 @@ final class AgentProcess {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardError = log
         process.standardOutput = log
         try process.run()
@@ -47,6 +50,39 @@ final class AgentProcess {
     /// Waits until the agent logs that it is watching (its backlog has been listed).
     func waitUntilWatching() throws {
         try eventually("the agent to start watching; log:\n\(log)") { self.log.contains("watching") }
+    }
+
+    /// The agent's peak resident memory so far, in bytes: `VmHWM` in `/proc/<pid>/status`.
+    ///
+    /// Read it while the agent runs (before `terminate`): the kernel forgets it at exit.
+    func peakResidentBytes() throws -> Int {
+        let statusPath = "/proc/\(process.processIdentifier)/status"
+        let status = try String(contentsOfFile: statusPath, encoding: .utf8)
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else {
+            throw TestFailure("no VmHWM line in \(statusPath)")
+        }
+        let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard fields.count == 3, fields[2] == "kB", let kilobytes = Int(fields[1]) else {
+            throw TestFailure("cannot read \(line) in \(statusPath)")
+        }
+        return kilobytes * 1024
+    }
+
+    /// Stops the agent (SIGSTOP) while `body` runs, so that what `body` does queues up as inotify
+    /// events the agent then handles in order; it always continues afterwards (SIGCONT).
+    func whilePaused(_ body: () throws -> Void) throws {
+        kill(process.processIdentifier, SIGSTOP)
+        defer { kill(process.processIdentifier, SIGCONT) }
+        try eventually("the agent to stop") { try processState() == "T" }
+        try body()
+    }
+
+    /// The state letter in `/proc/<pid>/stat` (R, S, T, ...).
+    private func processState() throws -> String {
+        let stat = try String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)
+        // "pid (comm) S ...": the state follows the last parenthesis.
+        guard let close = stat.lastIndex(of: ")") else { throw TestFailure("cannot parse \(stat)") }
+        return String(stat[stat.index(after: close)...].dropFirst().prefix(1))
     }
 
     /// Sends SIGTERM and waits for the exit; returns the exit status.

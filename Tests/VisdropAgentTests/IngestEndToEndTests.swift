@@ -159,8 +159,9 @@ struct IngestEndToEndTests {
         let workspace = try TestWorkspace()
         let text = workspace.text(root + "/config/visdrop.yaml")
         for key in [
-            "drop", "out", "archive", "settle-ms", "max-file-bytes", "durable", "png-compression",
-            "img-save-dir", "config-save-file", "scalar-save-file", "log-level",
+            "drop", "out", "archive", "settle-ms", "max-file-bytes", "max-config-bytes", "max-scalar-bytes",
+            "durable", "workers", "png-compression", "img-save-dir", "config-save-file", "scalar-save-file",
+            "log-level",
         ] {
             #expect(text.contains("\n\(key): "), "config/visdrop.yaml lacks \(key)")
         }

@@ -51,7 +51,8 @@ struct RejectionEndToEndTests {
         let reason = workspace.text(rejected + ".reason.txt")
         #expect(reason.contains(bad.reasonMentions), "reason: \(reason)")
         #expect(!workspace.exists(workspace.drop + "/run/\(bad.name)"))
-        #expect(agent.log.contains("rejected"))
+        // The reason file is written before the rejection is logged.
+        try eventually("the rejection to be logged; log:\n\(agent.log)") { agent.log.contains("rejected") }
         // The agent keeps going.
         try workspace.writeByRename("run/after.json", Array(#"{"after": 1}"#.utf8))
         try eventually("a good file after the bad one to be filed") {

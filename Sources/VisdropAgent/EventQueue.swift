@@ -1,0 +1,83 @@
+import Dispatch
+import Synchronization
+
+/// Carries watch events from the watcher thread (and delayed re-checks) to the filing thread.
+///
+/// The filer takes everything that is ready in one go, which is what lets it commit many files
+/// with one flush. Events can be scheduled for later (retries, settle checks); `stop()` ends
+/// the consumer's loop.
+final class EventQueue: Sendable {
+    private struct State {
+        var ready: [WatchEvent] = []
+        var delayed: [(due: UInt64, event: WatchEvent)] = []
+        var stopped = false
+        /// Until the backlog is in (`open(first:)`), nothing is handed out.
+        var opened = false
+    }
+
+    private let state = Mutex(State())
+    /// Rung after every change; extra rings only cause an extra look at the state.
+    private let doorbell = DispatchSemaphore(value: 0)
+
+    /// Adds an event to be handled as soon as possible.
+    func push(_ event: WatchEvent) {
+        state.withLock { $0.ready.append(event) }
+        doorbell.signal()
+    }
+
+    /// Puts `events` (the backlog) before every event already waiting and starts handing events out.
+    func open(first events: [WatchEvent]) {
+        state.withLock {
+            $0.ready.insert(contentsOf: events, at: 0)
+            $0.opened = true
+        }
+        doorbell.signal()
+    }
+
+    /// Adds an event to be handled once `nanoseconds` have passed.
+    func push(_ event: WatchEvent, afterNanoseconds nanoseconds: UInt64) {
+        let due = DispatchTime.now().uptimeNanoseconds + nanoseconds
+        state.withLock { $0.delayed.append((due, event)) }
+        doorbell.signal()
+    }
+
+    /// Ends `takeBatch` for good: it returns nil from now on.
+    func stop() {
+        state.withLock { $0.stopped = true }
+        doorbell.signal()
+    }
+
+    /// Whether `stop()` was called.
+    var isStopped: Bool { state.withLock { $0.stopped } }
+
+    /// Waits for events and returns up to `limit` of them, oldest first; nil once stopped.
+    func takeBatch(limit: Int) -> [WatchEvent]? {
+        while true {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let (batch, nextDue): ([WatchEvent]?, UInt64?) = state.withLock { state in
+                if state.stopped { return (nil, nil) }
+                if !state.opened { return ([], nil) }
+                if !state.delayed.isEmpty {
+                    var waiting: [(due: UInt64, event: WatchEvent)] = []
+                    for entry in state.delayed {
+                        if entry.due <= now { state.ready.append(entry.event) } else { waiting.append(entry) }
+                    }
+                    state.delayed = waiting
+                }
+                let nextDue = state.delayed.map(\.due).min()
+                guard !state.ready.isEmpty else { return ([], nextDue) }
+                let count = min(limit, state.ready.count)
+                let batch = Array(state.ready.prefix(count))
+                state.ready.removeFirst(count)
+                return (batch, nextDue)
+            }
+            guard let batch else { return nil }
+            if !batch.isEmpty { return batch }
+            if let nextDue {
+                _ = doorbell.wait(timeout: DispatchTime(uptimeNanoseconds: max(nextDue, now + 1)))
+            } else {
+                doorbell.wait()
+            }
+        }
+    }
+}

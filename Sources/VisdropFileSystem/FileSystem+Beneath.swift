@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Operations on a relative path beneath a trusted directory, for folders other users can write.
+///
+/// The root is the operator's (it may itself be reached through links); below it, every
+/// directory is opened with `O_NOFOLLOW` relative to the previous one, so a symbolic link planted
+/// anywhere on the path — also one that replaced a directory a moment ago — is refused, never
+/// followed. Relative paths must not be absolute or contain `.`, `..` or empty components.
+extension FileSystem {
+    /// Removes the file (of any type, a link itself rather than its target) at `relativePath`.
+    ///
+    /// With `durable`, the directory entry's removal is flushed before returning.
+    public static func removeFile(_ relativePath: String, beneath root: String, durable: Bool)
+        throws(FileSystemError)
+    {
+        let parent = try openParentDirectory(of: relativePath, beneath: root, creating: false)
+        defer { close(parent) }
+        let path = Path.join(root, relativePath)
+        guard unlinkat(parent, Path.lastComponent(of: relativePath), 0) == 0 else {
+            throw FileSystemError(errno: errno, operation: "unlink", path: path)
+        }
+        if durable, fsync(parent) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+    }
+
+    /// Renames `relativePath` beneath `root` to `destination` beneath `destinationRoot`, replacing
+    /// what is there; missing directories of `destination` are created.
+    public static func move(
+        _ relativePath: String, beneath root: String, to destination: String,
+        beneath destinationRoot: String, durable: Bool
+    ) throws(FileSystemError) {
+        let source = try openParentDirectory(of: relativePath, beneath: root, creating: false)
+        defer { close(source) }
+        let target = try openParentDirectory(of: destination, beneath: destinationRoot, creating: true)
+        defer { close(target) }
+        try rename(
+            Path.lastComponent(of: relativePath), in: source, to: Path.lastComponent(of: destination),
+            in: target, path: Path.join(root, relativePath), durable: durable)
+    }
+
+    /// Moves `relativePath` beneath `root` into `directory` beneath `destinationRoot` under its own
+    /// name, or, when that is taken, the name with `.1`, `.2`… appended; returns the path it got
+    /// beneath `destinationRoot`. The entry is moved as it is: a link or a FIFO is never opened.
+    public static func moveAside(
+        _ relativePath: String, beneath root: String, into directory: String,
+        beneath destinationRoot: String, durable: Bool
+    ) throws(FileSystemError) -> String {
+        let source = try openParentDirectory(of: relativePath, beneath: root, creating: false)
+        defer { close(source) }
+        let target = try openDirectory(directory, beneath: destinationRoot, creating: true)
+        defer { close(target) }
+        let name = Path.lastComponent(of: relativePath)
+        var chosen = name
+        var attempt = 1
+        var info = stat()
+        while fstatat(target, chosen, &info, AT_SYMLINK_NOFOLLOW) == 0 {
+            let suffix = ".\(attempt)"
+            chosen = Path.fitting(name, suffix: suffix) + suffix
+            attempt += 1
+        }
+        try rename(
+            name, in: source, to: chosen, in: target, path: Path.join(root, relativePath), durable: durable)
+        return Path.join(directory, chosen)
+    }
+
+    /// Writes `bytes` to `relativePath` beneath `root` atomically (temporary file, then rename).
+    public static func writeAtomically(
+        _ bytes: [UInt8], to relativePath: String, beneath root: String, durable: Bool
+    ) throws(FileSystemError) {
+        let parent = try openParentDirectory(of: relativePath, beneath: root, creating: true)
+        defer { close(parent) }
+        let name = Path.lastComponent(of: relativePath)
+        let temporary = temporaryName(for: name)
+        let path = Path.join(root, relativePath)
+        let fd = openat(parent, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "create", path: path) }
+        do throws(FileSystemError) {
+            try writeAll(bytes, to: fd, path: path)
+            if durable, fsync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+            close(fd)
+        } catch {
+            close(fd)
+            unlinkat(parent, temporary, 0)
+            throw error
+        }
+        do throws(FileSystemError) {
+            try rename(temporary, in: parent, to: name, in: parent, path: path, durable: durable)
+        } catch {
+            unlinkat(parent, temporary, 0)
+            throw error
+        }
+    }
+
+    /// Whether a writer has `relativePath` beneath `root` open, as `writerState(at:)` tells it.
+    public static func writerState(of relativePath: String, beneath root: String) -> WriterState {
+        do {
+            let file = try RegularFile.open(relativePath, beneath: root)
+            return writerState(of: file)
+        } catch {
+            return .unknown
+        }
+    }
+
+    /// Opens the directory holding `relativePath` beneath `root` (see `openDirectory`).
+    static func openParentDirectory(of relativePath: String, beneath root: String, creating: Bool)
+        throws(FileSystemError) -> Int32
+    {
+        guard Path.isSafeRelative(relativePath), !relativePath.isEmpty else {
+            throw FileSystemError(kind: .unsafePath, operation: "open", path: Path.join(root, relativePath))
+        }
+        return try openDirectory(Path.directory(of: relativePath), beneath: root, creating: creating)
+    }
+
+    /// Opens `relativeDirectory` beneath `root`, each component with `O_NOFOLLOW` relative to the
+    /// one before; with `creating`, the root (like `mkdir -p`) and missing components are made.
+    /// The caller closes the result.
+    static func openDirectory(_ relativeDirectory: String, beneath root: String, creating: Bool)
+        throws(FileSystemError) -> Int32
+    {
+        guard Path.isSafeRelative(relativeDirectory) else {
+            throw FileSystemError(
+                kind: .unsafePath, operation: "open", path: Path.join(root, relativeDirectory))
+        }
+        if creating { try makeDirectories(root) }
+        var current = open(root.isEmpty ? "." : root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard current >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: root) }
+        var walked = root
+        for component in relativeDirectory.split(separator: "/") {
+            let name = String(component)
+            walked = Path.join(walked, name)
+            if creating, mkdirat(current, name, 0o755) != 0, errno != EEXIST {
+                let failure = FileSystemError(errno: errno, operation: "mkdir", path: walked)
+                close(current)
+                throw failure
+            }
+            let next = openat(current, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let code = errno
+            var info = stat()
+            let isLink =
+                next < 0 && fstatat(current, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+                && info.st_mode & S_IFMT == S_IFLNK
+            close(current)
+            guard next >= 0 else {
+                if isLink { throw FileSystemError(kind: .symbolicLink, operation: "open", path: walked) }
+                throw FileSystemError(errno: code, operation: "open", path: walked)
+            }
+            current = next
+        }
+        return current
+    }
+
+    /// Refuses anything but a regular file, naming what it is.
+    static func requireRegularFile(_ info: stat, path: String) throws(FileSystemError) {
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFLNK: throw FileSystemError(kind: .symbolicLink, operation: "open", path: path)
+        default:
+            throw FileSystemError(
+                kind: .notRegularFile(describe(mode: info.st_mode)), operation: "open", path: path)
+        }
+    }
+
+    private static func rename(
+        _ name: String, in source: Int32, to newName: String, in target: Int32, path: String, durable: Bool
+    ) throws(FileSystemError) {
+        guard renameat(source, name, target, newName) == 0 else {
+            throw FileSystemError(errno: errno, operation: "rename", path: path)
+        }
+        guard durable else { return }
+        if fsync(target) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+        if source != target, fsync(source) != 0 {
+            throw FileSystemError(errno: errno, operation: "fsync", path: path)
+        }
+    }
+}

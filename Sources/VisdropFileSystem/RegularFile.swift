@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// An open regular file that was checked to be one before anything was opened for reading.
+///
+/// The name is first resolved with `O_PATH | O_NOFOLLOW`, which opens nothing: a symbolic link,
+/// a FIFO or a device node is refused on the `fstat` of that handle, so no link is followed, no
+/// FIFO waited on and no device driver's `open` ever runs. Only a regular file is then reopened for
+/// reading, through its handle (`/proc/self/fd`), so it is the very file that was checked. The
+/// descriptor is closed when the value goes away.
+public struct RegularFile: ~Copyable {
+    /// The path, for messages.
+    public let path: String
+    /// The file's identity when it was opened.
+    public let identity: FileSystem.FileIdentity
+    /// The open descriptor (read-only, non-blocking).
+    let descriptor: Int32
+
+    /// The file's size in bytes when it was opened.
+    public var size: Int { identity.size }
+
+    private init(path: String, identity: FileSystem.FileIdentity, descriptor: Int32) {
+        self.path = path
+        self.identity = identity
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Opens the regular file at `path`; its last component is never followed.
+    public static func open(at path: String) throws(FileSystemError) -> RegularFile {
+        try open(name: path, in: AT_FDCWD, path: path)
+    }
+
+    /// Opens `relativePath` beneath the trusted directory `root`, following no link on the way.
+    ///
+    /// Every directory of `relativePath` is opened with `O_NOFOLLOW`, so a symbolic link anywhere
+    /// in it (a linked run directory, too) is refused with `.symbolicLink` naming that component.
+    public static func open(_ relativePath: String, beneath root: String) throws(FileSystemError)
+        -> RegularFile
+    {
+        let parent = try FileSystem.openParentDirectory(of: relativePath, beneath: root, creating: false)
+        defer { close(parent) }
+        return try open(
+            name: Path.lastComponent(of: relativePath), in: parent, path: Path.join(root, relativePath))
+    }
+
+    /// `O_PATH`, which Glibc only declares under `_GNU_SOURCE`: resolve a name without opening it.
+    private static let pathOnly: Int32 = 0o10_000_000
+
+    private static func open(name: String, in directory: Int32, path: String) throws(FileSystemError)
+        -> RegularFile
+    {
+        let handle = openat(directory, name, pathOnly | O_NOFOLLOW | O_CLOEXEC)
+        guard handle >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        defer { close(handle) }
+        var info = stat()
+        guard fstat(handle, &info) == 0 else {
+            throw FileSystemError(errno: errno, operation: "fstat", path: path)
+        }
+        try FileSystem.requireRegularFile(info, path: path)
+        var descriptor = openPath("/proc/self/fd/\(handle)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if descriptor < 0, errno == ENOENT {
+            // No /proc: open the name again, without following it, and check it is the same file.
+            descriptor = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        }
+        guard descriptor >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        var opened = stat()
+        guard fstat(descriptor, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino
+        else {
+            close(descriptor)
+            throw FileSystemError(errno: ENOENT, operation: "open", path: path)
+        }
+        return RegularFile(path: path, identity: FileSystem.FileIdentity(opened), descriptor: descriptor)
+    }
+
+    /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.
+    public func read(upTo count: Int, at offset: Int = 0) throws(FileSystemError) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: max(0, count))
+        let filled = try FileSystem.readFully(
+            descriptor, into: &bytes, from: 0, fileOffset: offset, path: path)
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+
+    /// Reads the whole file, failing with `.tooLarge` as soon as more than `maximumBytes` are seen.
+    ///
+    /// The size seen when the file was opened is checked first, so an oversized file is refused
+    /// before any byte is read; one byte past that size is asked for, so growth is noticed too.
+    public func readAll(maximumBytes: Int) throws(FileSystemError) -> [UInt8] {
+        guard size <= maximumBytes else {
+            throw FileSystemError(
+                kind: .tooLarge(size: size, limit: maximumBytes), operation: "read", path: path)
+        }
+        var bytes = [UInt8](repeating: 0, count: size + 1)
+        var filled = 0
+        while true {
+            filled = try FileSystem.readFully(descriptor, into: &bytes, from: filled, path: path)
+            if filled > maximumBytes {
+                throw FileSystemError(
+                    kind: .tooLarge(size: filled, limit: maximumBytes), operation: "read", path: path)
+            }
+            guard filled == bytes.count else { break }
+            bytes.append(contentsOf: repeatElement(0, count: Swift.min(Swift.max(4096, size), maximumBytes)))
+        }
+        bytes.removeSubrange(filled...)
+        return bytes
+    }
+}
+
+/// The system's `open(2)`, named apart from `RegularFile.open`.
+private func openPath(_ path: String, _ flags: Int32) -> Int32 {
+    open(path, flags)
+}
