@@ -2,7 +2,9 @@
 //
 // Checks that reading never crashes, and that whatever reads successfully is consistent and survives
 // a round trip through NPYWriter: header and array agree, the data has exactly the size the shape
-// implies, and read(encode(array)) gives the same array back. Any violation calls fatalError so that
+// implies, and read(encode(array)) gives the same array back. Reading in two steps, as the agent does
+// (readHeader on the bytes before the data, checkDataSize, read(header:data:) on the data section),
+// gives the same header and the same array or error as reading the whole file. Any violation calls fatalError so that
 // libFuzzer records the input as a crash. Build and run with `scripts/fuzz FuzzNPY SECONDS`.
 import VisdropNPY
 
@@ -28,10 +30,12 @@ public func fuzzNPY(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         return 0
     }
     checkHeader(header, fileSize: bytes.count)
+    let whole = Result { () throws(NPYError) in try reader.read(bytes) }
+    checkTwoStepRead(bytes, header: header, reader: reader, matches: whole)
     let array: NPYArray
-    do {
-        array = try reader.read(bytes)
-    } catch {
+    switch whole {
+    case .success(let read): array = read
+    case .failure(let error):
         _ = error.description
         return 0
     }
@@ -59,6 +63,25 @@ private func checkHeader(_ header: NPYHeader, fileSize: Int) {
         fatalError(
             "inconsistent header: shape \(header.shape), \(header.elementCount) elements, "
                 + "\(header.dataByteCount) data bytes of \(header.elementType)")
+    }
+}
+
+/// Reading the header from the bytes before the data, then the data section alone, agrees with `whole`.
+private func checkTwoStepRead(
+    _ bytes: [UInt8], header: NPYHeader, reader: NPYReader, matches whole: Result<NPYArray, NPYError>
+) {
+    let split = Result { () throws(NPYError) -> NPYArray in
+        let prefixHeader = try reader.readHeader(Array(bytes[..<header.dataOffset]))
+        guard prefixHeader == header else {
+            fatalError("the header read from the bytes before the data differs from the whole file's")
+        }
+        try reader.checkDataSize(prefixHeader, fileSize: bytes.count)
+        return try reader.read(header: prefixHeader, data: Array(bytes[header.dataOffset...]))
+    }
+    switch (whole, split) {
+    case (.success(let array), .success(let splitArray)) where array == splitArray: return
+    case (.failure(let error), .failure(let splitError)) where error == splitError: return
+    default: fatalError("reading in two steps gave \(split), reading the whole file \(whole)")
     }
 }
 
