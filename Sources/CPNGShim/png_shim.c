@@ -281,6 +281,11 @@ int visdrop_png_decode(const uint8_t *data, size_t length, visdrop_png_image *ou
     png_set_read_fn(png, &reader, read_from_memory);
     // Accept every size PNG allows (the encoder writes them); check_plausible_size bounds memory.
     png_set_user_limits(png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+    // Skip every chunk but IHDR, PLTE, tRNS, IDAT and IEND (the pixels need no others). libpng allocates
+    // a text, sPLT, pCAL, sCAL or eXIf chunk's claimed length (up to 2 GiB, its limit is only a
+    // warning) and an iCCP profile's claimed size before reading them; skipped chunks are read in
+    // small pieces, so a truncated file fails at its end instead.
+    png_set_keep_unknown_chunks(png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
     png_read_info(png, info);
     png_uint_32 width = 0;
     png_uint_32 height = 0;

@@ -3,7 +3,8 @@ internal import CPNGShim
 /// Reads PNG files held in memory, through libpng.
 ///
 /// Palette images come out as RGB (RGBA when they carry transparency), gray images of fewer
-/// than 8 bits as 8-bit gray; every other image keeps its channels and bit depth.
+/// than 8 bits as 8-bit gray; every other image keeps its channels and bit depth. Chunks other than
+/// IHDR, PLTE, tRNS, IDAT and IEND (text, color profiles, gamma, ...) are skipped unread.
 public enum PNGDecoder {
     /// Decodes a complete PNG file, or throws libpng's reason for rejecting it.
     public static func decode(_ bytes: [UInt8]) throws(PNGError) -> PixelImage {

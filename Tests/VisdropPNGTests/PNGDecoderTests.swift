@@ -56,6 +56,21 @@ struct PNGDecoderTests {
         #expect(error?.description.contains(broken.messageContains) == true)
     }
 
+    @Test("a chunk claiming more bytes than the file holds is skipped piecewise, never read whole")
+    func skipsOverlongChunkWithoutReadingItWhole() throws {
+        // Found by Fuzz/FuzzImage: libpng allocated the 1,577,058,324 bytes this zTXt header claims and
+        // asked for them in one read. The shim's end-of-data message names the size of the failed read;
+        // a skipped chunk is read in pieces of libpng's PNG_INFLATE_BUF_SIZE (1024 bytes).
+        let bytes = try Fixtures.bytes("decode/chunk_claims_1_5_gib.png")
+        let error = #expect(throws: PNGError.self) { try PNGDecoder.decode(bytes) }
+        guard case .decodingFailed(_, let message) = error else {
+            Issue.record("expected decodingFailed, got \(String(describing: error))")
+            return
+        }
+        let requested = try #require(message.firstMatch(of: /(\d+) bytes needed/)?.output.1)
+        #expect(try #require(Int(requested)) <= 65_536, "\(message)")
+    }
+
     @Test("empty input is refused")
     func refusesEmptyInput() {
         #expect(throws: PNGError.self) { try PNGDecoder.decode([]) }

@@ -214,6 +214,9 @@ def rejected_pngs():
     bad_depth = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 10, 10, 3, 2, 0, 0, 0))
     not_zlib = header_only + png_chunk(b"IDAT", b"this is not a zlib stream") + png_chunk(b"IEND", b"")
     huge = png_file(100000, 100000, 8, 0, zlib.compress(b"\0" * 64))
+    # Found by Fuzz/FuzzImage: a zTXt header claiming ~1.5 GiB made libpng allocate that much and ask
+    # for it in one read; the decoder must skip the chunk in small reads and fail at the end of the file.
+    huge_chunk = header_only + struct.pack(">I", 0x5E000014) + b"zTXt" + b"Tx\xdacxq\x80!T\x81"
     bad_crc = bytearray(valid)
     bad_crc[20] ^= 0x01  # a byte of the IHDR height: the IHDR CRC no longer matches
     bad_idat_crc = bytearray(valid)
@@ -229,6 +232,7 @@ def rejected_pngs():
         # The shim's own checks: truncated input and a header claiming more pixels than the data holds.
         ("header_only", header_only, "unexpected end of PNG data"),
         ("claims_100000x100000", huge, "100000x100000"),
+        ("chunk_claims_1_5_gib", huge_chunk, "unexpected end of PNG data"),
     ]
 
 
