@@ -5,7 +5,7 @@ import PackageDescription
 //
 //   CPNG, CInotifyTools        system libraries (libpng-dev, libinotifytools0-dev)
 //   CPNGShim                   owns libpng's setjmp so longjmp never crosses Swift
-//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE)
+//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE, thread names)
 //   VisdropFileSystem          POSIX file operations (no-follow reads, atomic writes, appends)
 //   VisdropJSON, VisdropNPY    pure-Swift formats, no dependencies
 //   VisdropPNG                 array -> pixels -> PNG through CPNGShim
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "VisdropAgent",
             dependencies: [
-                "VisdropBackend", "VisdropFileSystem", "CInotifyTools",
+                "VisdropBackend", "VisdropFileSystem", "CInotifyTools", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -84,6 +84,7 @@ let package = Package(
             ],
             path: "Benchmarks/VisdropBench"
         ),
+        .testTarget(name: "VisdropFileSystemTests", dependencies: ["VisdropFileSystem"]),
         .testTarget(name: "VisdropJSONTests", dependencies: ["VisdropJSON"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VisdropNPYTests", dependencies: ["VisdropNPY"], resources: [.copy("Fixtures")]),
         .testTarget(

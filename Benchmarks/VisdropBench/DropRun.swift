@@ -31,8 +31,9 @@ struct RunResult {
 /// The benchmark is one thread: between two renames it reads whatever events are queued
 /// (a non-blocking `read`), and after the last rename it sleeps in `poll` until the next
 /// event, so an event's time is when it was queued, give or take one rename.
-/// "Output visible" is: for an image, the `close` after writing (cv2.imwrite) or the
-/// `rename` (visdrop's atomic write) of `vis_image/img_<i>.png`; for scalars, the append
+/// "Output visible" is: for an image, the `close` after writing (cv2.imwrite) or, for visdrop's
+/// atomic write, the `link` of the finished unnamed file (or the `rename` over an older one)
+/// as `vis_image/img_<i>.png`; for scalars, the append
 /// to `scalars.json` holding the file's last record (read incrementally on each `IN_MODIFY`,
 /// and attributed to its file by the record's `"step"`).
 final class DropRun {
@@ -62,7 +63,7 @@ final class DropRun {
         inotify = try Inotify()
         dropWatch = try inotify.watch(agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM))
         outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
-        imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO))
+        imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE))
     }
 
     static func histogram() -> Histogram<UInt64> {
@@ -165,6 +166,8 @@ final class DropRun {
                 removals += 1
             }
         } else if event.watch == imageWatch {
+            // A PNG the peer creates is still empty; one visdrop creates is linked in whole.
+            if event.mask & UInt32(IN_CREATE) != 0, agent.side == .peer { return }
             if workload.isImage, let index = index(of: event.name, expected: { "img_\($0).png" }) {
                 outputSeen(index, at: time)
             }

@@ -1,8 +1,32 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "linux_shim.h"
 
 int visdrop_start_writeback(int fd) { return sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE); }
 
 int visdrop_set_lease(int fd, int type) { return fcntl(fd, F_SETLEASE, type); }
+
+int visdrop_name_this_thread(const char *name) {
+    char shortened[16];
+    strncpy(shortened, name, sizeof shortened - 1);
+    shortened[sizeof shortened - 1] = 0;
+    return pthread_setname_np(pthread_self(), shortened);
+}
+
+int visdrop_set_this_thread_nice(int value) { return setpriority(PRIO_PROCESS, gettid(), value); }
+
+int visdrop_open_unnamed(const char *directory, unsigned int mode) {
+    return open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, (mode_t)mode);
+}
+
+int visdrop_link_descriptor(int fd, const char *path) {
+    char handle[32];
+    snprintf(handle, sizeof handle, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, handle, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}

@@ -13,8 +13,8 @@ import VisdropNPY
 ///
 /// Images are decoded, converted and encoded by `workers` threads at once; configs are written
 /// and scalar lines appended in drop order, all lines of a batch in one write per target file.
-/// One flush of the output file system (`syncfs`) makes the whole batch durable before any
-/// source is removed; the `ScalarJournal` makes the scalar appends exactly-once across crashes.
+/// The batch's outputs are flushed together (each file's `fdatasync` on its own thread, so the
+/// file system's journal commits them as a group) before any source is removed; the `ScalarJournal` makes the scalar appends exactly-once across crashes.
 /// Only the filing thread calls `file(_:)`.
 final class DropFiler {
     let options: AgentOptions
@@ -40,6 +40,8 @@ final class DropFiler {
         var items = relativePaths.map {
             Item(relativePath: $0, kind: DropClassifier.classify(Path.lastComponent(of: $0)))
         }
+        // Each drop folder of the batch is opened once, for reading and disposing of its files.
+        var folders: [String: Result<Directory, FileSystemError>] = [:]
         for index in items.indices where items[index].kind != .workInProgress {
             let directory = Path.directory(of: items[index].relativePath)
             do throws(FilingError) {
@@ -47,11 +49,28 @@ final class DropFiler {
             } catch {
                 items[index].prepared = Self.prepared(for: error, kind: items[index].kind)
             }
+            let relativePath = items[index].relativePath
+            guard Path.isSafeRelative(relativePath), !relativePath.isEmpty else {
+                items[index].folder = .failure(
+                    FileSystemError(
+                        kind: .unsafePath, operation: "open",
+                        path: Path.join(options.dropDirectory, relativePath)))
+                continue
+            }
+            if folders[directory] == nil { folders[directory] = openFolder(directory) }
+            items[index].folder = folders[directory]
         }
         prepareInParallel(&items)
         var outcomes = writeInOrder(items)
         finish(items, &outcomes)
         return outcomes
+    }
+
+    /// Opens `relativeDirectory` beneath the drop folder, following no link on the way.
+    private func openFolder(_ relativeDirectory: String) -> Result<Directory, FileSystemError> {
+        Result { () throws(FileSystemError) in
+            try Directory.open(relativeDirectory, beneath: options.dropDirectory, creating: false)
+        }
     }
 
     // MARK: - Phase 1: read, decode, and write images (parallel)
@@ -61,7 +80,12 @@ final class DropFiler {
         var relativePath: String
         var kind: DropKind
         var backend: LocalVisBackend?
+        /// The drop folder holding the file, opened for the batch (or why it could not be).
+        var folder: Result<Directory, FileSystemError>?
         var prepared: Prepared?
+
+        /// The file's name within its folder.
+        var name: String { Path.lastComponent(of: relativePath) }
     }
 
     /// What phase 1 made of a file.

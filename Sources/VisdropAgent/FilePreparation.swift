@@ -28,7 +28,8 @@ struct FilePreparation: Sendable {
         let source = Path.join(options.dropDirectory, item.relativePath)
         let file: RegularFile
         do {
-            file = try RegularFile.open(item.relativePath, beneath: options.dropDirectory)
+            guard let folder = item.folder else { return .skipped("no folder") }
+            file = try folder.get().openFile(item.name)
         } catch {
             switch error.kind {
             case .notFound: return .skipped("already gone")

@@ -20,6 +20,7 @@ final class TrashSweeper: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Makes trash names unique within this run (with the process ID, across runs).
     private let counter = Atomic<UInt64>(0)
+    private let processID = getpid()
 
     init(dropDirectory: String, logger: Logger) {
         self.directory = Path.join(dropDirectory, Self.folderName)
@@ -28,25 +29,28 @@ final class TrashSweeper: Sendable {
 
     /// A fresh name for a source moved to the trash.
     func nextName() -> String {
-        "\(getpid())-\(counter.add(1, ordering: .relaxed).newValue)"
+        "\(processID)-\(counter.add(1, ordering: .relaxed).newValue)"
     }
 
     /// Deletes everything in the trash now, on the calling thread; returns how many files.
     @discardableResult
     func sweep() -> Int {
-        guard let entries = try? FileSystem.listDirectory(directory) else { return 0 }
+        guard let entries = try? FileSystem.listDirectory(directory),
+            let trash = try? Directory.open("", beneath: directory, creating: false)
+        else { return 0 }
         var removed = 0
         for entry in entries where entry.type != .directory {
-            if (try? FileSystem.removeFile(entry.name, beneath: directory, durable: false)) != nil {
-                removed += 1
-            }
+            if (try? trash.removeEntry(entry.name)) != nil { removed += 1 }
         }
         return removed
     }
 
     /// Starts the background thread, which sweeps at start and whenever `ring()` is called.
+    ///
+    /// The thread runs at the lowest priority (nice 19): deleting what is already filed yields
+    /// the processor to filing and to the training job, and catches up when they pause.
     func start() throws(DedicatedThread.StartError) {
-        try DedicatedThread.start("trash sweeper") { [self] in
+        try DedicatedThread.start("trash sweeper", niceness: 19) { [self] in
             repeat {
                 sweep()
                 doorbell.wait()

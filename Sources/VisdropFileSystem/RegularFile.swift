@@ -53,7 +53,7 @@ public struct RegularFile: ~Copyable {
     /// `O_PATH`, which Glibc only declares under `_GNU_SOURCE`: resolve a name without opening it.
     private static let pathOnly: Int32 = 0o10_000_000
 
-    private static func open(name: String, in directory: Int32, path: String) throws(FileSystemError)
+    static func open(name: String, in directory: Int32, path: String) throws(FileSystemError)
         -> RegularFile
     {
         let handle = openat(directory, name, pathOnly | O_NOFOLLOW | O_CLOEXEC)
@@ -64,19 +64,22 @@ public struct RegularFile: ~Copyable {
             throw FileSystemError(errno: errno, operation: "fstat", path: path)
         }
         try FileSystem.requireRegularFile(info, path: path)
-        var descriptor = openPath("/proc/self/fd/\(handle)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if descriptor < 0, errno == ENOENT {
-            // No /proc: open the name again, without following it, and check it is the same file.
-            descriptor = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        // Reopened through the handle, the descriptor is the checked file itself.
+        let descriptor = openPath("/proc/self/fd/\(handle)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if descriptor >= 0 {
+            return RegularFile(path: path, identity: FileSystem.FileIdentity(info), descriptor: descriptor)
         }
-        guard descriptor >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        // No /proc: open the name again, without following it, and check it is the same file.
+        let reopened = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        guard reopened >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         var opened = stat()
-        guard fstat(descriptor, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino
+        guard fstat(reopened, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino
         else {
-            close(descriptor)
+            close(reopened)
             throw FileSystemError(errno: ENOENT, operation: "open", path: path)
         }
-        return RegularFile(path: path, identity: FileSystem.FileIdentity(opened), descriptor: descriptor)
+        return RegularFile(path: path, identity: FileSystem.FileIdentity(opened), descriptor: reopened)
     }
 
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.
@@ -87,7 +90,8 @@ public struct RegularFile: ~Copyable {
         let bytes = [UInt8](unsafeUninitializedCapacity: max(0, count)) { buffer, initializedCount in
             do throws(FileSystemError) {
                 initializedCount = try FileSystem.readFully(
-                    descriptor, into: UnsafeMutableRawBufferPointer(buffer), fileOffset: offset, path: path)
+                    descriptor, into: UnsafeMutableRawBufferPointer(buffer), fileOffset: offset,
+                    knownEnd: size, path: path)
             } catch {
                 initializedCount = 0
                 failure = error

@@ -52,6 +52,15 @@ final class AgentProcess {
         try eventually("the agent to start watching; log:\n\(log)") { self.log.contains("watching") }
     }
 
+    /// The names of the agent's threads now (`/proc/<pid>/task/*/comm`), sorted.
+    func threadNames() throws -> [String] {
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        return try FileManager.default.contentsOfDirectory(atPath: tasks).compactMap {
+            try? String(contentsOfFile: "\(tasks)/\($0)/comm", encoding: .utf8)
+                .trimmingCharacters(in: .newlines)
+        }.sorted()
+    }
+
     /// The agent's peak resident memory so far, in bytes: `VmHWM` in `/proc/<pid>/status`.
     ///
     /// Read it while the agent runs (before `terminate`): the kernel forgets it at exit.

@@ -18,6 +18,11 @@ struct WatchEndToEndTests {
         try eventually("scalars.json to hold one line") { workspace.text(scalars).hasSuffix("\n") }
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines([record])))
         try eventually("the source to be removed") { !workspace.exists(workspace.drop + "/loss_0.json") }
+        // Its threads are named for `top -H` and `perf` (Linux keeps 15 bytes of a name).
+        let threads = try agent.threadNames()
+        for name in ["vd-watcher", "vd-filer", "vd-trash sweepe"] {
+            #expect(threads.contains(name), "threads: \(threads)")
+        }
         #expect(try agent.terminate() == 0)
         #expect(agent.log.contains("filed 1 (image=0 scalars=1 config=0)"))
     }

@@ -10,4 +10,22 @@ int visdrop_set_lease(int fd, int type);
 /// without waiting, so a later fdatasync finds them written. Returns 0 or -1 with errno set.
 int visdrop_start_writeback(int fd);
 
+/// pthread_setname_np(pthread_self(), name): name the calling thread (at most 15 bytes are kept).
+/// Returns 0 or an error number.
+int visdrop_name_this_thread(const char *name);
+
+/// setpriority(PRIO_PROCESS, gettid(), value): the calling thread's nice value (Linux schedules
+/// threads apart). Returns 0 or -1 with errno set.
+int visdrop_set_this_thread_nice(int value);
+
+/// open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode): a new file with no name yet, in the
+/// file system of `directory`. Returns the descriptor, or -1 with errno set (EOPNOTSUPP, EISDIR or
+/// EINVAL where the file system cannot).
+int visdrop_open_unnamed(const char *directory, unsigned int mode);
+
+/// linkat(AT_FDCWD, "/proc/self/fd/<fd>", AT_FDCWD, path, AT_SYMLINK_FOLLOW): give the file open
+/// at `fd` (from visdrop_open_unnamed) the name `path`, which must not exist. Returns 0 or -1 with
+/// errno set.
+int visdrop_link_descriptor(int fd, const char *path);
+
 #endif

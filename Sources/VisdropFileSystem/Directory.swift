@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// An open directory beneath a trusted root, for many operations on the names in it.
+///
+/// It is opened once, every component with `O_NOFOLLOW` (see `FileSystem.openDirectory`), and
+/// then names that very directory whatever happens to its path: a batch of files in one folder
+/// costs one path walk instead of one per file and operation. The descriptor is closed when
+/// the last reference goes away. Every name given to it is a single path component.
+public final class Directory: Sendable {
+    /// The directory's path when it was opened, for messages.
+    public let path: String
+    private let descriptor: Int32
+
+    private init(path: String, descriptor: Int32) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Opens `relativeDirectory` beneath `root` ("" for the root itself) without following any
+    /// link below the root; with `creating`, missing directories are made first.
+    public static func open(_ relativeDirectory: String, beneath root: String, creating: Bool)
+        throws(FileSystemError) -> Directory
+    {
+        let descriptor = try FileSystem.openDirectory(relativeDirectory, beneath: root, creating: creating)
+        return Directory(path: Path.join(root, relativeDirectory), descriptor: descriptor)
+    }
+
+    /// Opens the regular file `name` in this directory for reading (see `RegularFile`).
+    public func openFile(_ name: String) throws(FileSystemError) -> RegularFile {
+        try RegularFile.open(name: name, in: descriptor, path: Path.join(path, name))
+    }
+
+    /// Removes the entry `name` (a link itself, never its target).
+    public func removeEntry(_ name: String) throws(FileSystemError) {
+        guard unlinkat(descriptor, name, 0) == 0 else {
+            throw FileSystemError(errno: errno, operation: "unlink", path: Path.join(path, name))
+        }
+    }
+
+    /// Renames the entry `name` to `newName` in `target` (on the same file system), replacing
+    /// what is there.
+    public func moveEntry(_ name: String, to newName: String, in target: Directory) throws(FileSystemError) {
+        guard renameat(descriptor, name, target.descriptor, newName) == 0 else {
+            throw FileSystemError(errno: errno, operation: "rename", path: Path.join(path, name))
+        }
+    }
+
+    /// Flushes the directory's entries to disk, making renames and removals in it durable.
+    public func sync() throws(FileSystemError) {
+        guard fsync(descriptor) == 0 else {
+            throw FileSystemError(errno: errno, operation: "fsync", path: path)
+        }
+    }
+}
