@@ -28,11 +28,13 @@ extension DropFiler {
         }
         var trashFolder: Result<Directory, FileSystemError>?
         var directories = Set<String>()
+        var trashedBytes = 0
         for index in filed {
             let relativePath = items[index].relativePath
             do {
                 try dispose(items[index], trashFolder: &trashFolder)
                 directories.insert(Path.directory(of: relativePath))
+                trashedBytes += items[index].sourceBytes
             } catch {
                 logger.error(
                     "filed, but the source could not be removed; it stays in the drop folder",
@@ -54,7 +56,7 @@ extension DropFiler {
         }
         if pendingIntent != nil { journal.commit() }
         pendingIntent = nil
-        if trashFolder != nil { trash.ring() }
+        if trashFolder != nil { trash.ring(files: filed.count, bytes: trashedBytes) }
     }
 
     /// Flushes what the batch wrote, then every directory holding an output, for the new names in

@@ -86,6 +86,15 @@ final class DropFiler {
 
         /// The file's name within its folder.
         var name: String { Path.lastComponent(of: relativePath) }
+
+        /// The size of the source as read, once prepared.
+        var sourceBytes: Int {
+            switch prepared {
+            case .image(_, let bytes): return bytes
+            case .config(_, let identity), .scalars(_, _, let identity): return identity.size
+            default: return 0
+            }
+        }
     }
 
     /// What phase 1 made of a file.
@@ -96,8 +105,8 @@ final class DropFiler {
         case reject(String)
         /// The output could not be written; keep the source and retry.
         case retry(FileSystemError)
-        /// The PNG is written, at this path.
-        case image(path: String)
+        /// The PNG is written, at this path; the source had `sourceBytes` bytes.
+        case image(path: String, sourceBytes: Int)
         /// A config's bytes, written in phase 2 in drop order.
         case config(bytes: [UInt8], identity: FileSystem.FileIdentity)
         /// Scalar lines, appended in phase 2.
@@ -146,7 +155,7 @@ final class DropFiler {
             case .reject(let reason):
                 outcomes.append(reject(item.relativePath, kind: item.kind, reason: reason))
             case .retry(let error): outcomes.append(.retry(error))
-            case .image(let path): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
+            case .image(let path, _): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
             case .config(let bytes, _):
                 outcomes.append(writeConfig(bytes, item: item))
             case .scalars(let appends, let records, let identity):

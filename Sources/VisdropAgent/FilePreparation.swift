@@ -59,7 +59,7 @@ struct FilePreparation: Sendable {
                 let path = try Self.backendCall { () throws(LocalVisBackendError) in
                     try backend.addImage(name: name, image: array, step: step)
                 }
-                return .image(path: path ?? "")
+                return .image(path: path ?? "", sourceBytes: contents.identity.size)
             case (.config, .bytes(let bytes)):
                 return .config(bytes: bytes, identity: contents.identity)
             case (.scalars(let filePath), .bytes(let bytes)):

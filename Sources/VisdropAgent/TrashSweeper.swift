@@ -3,12 +3,16 @@ import Logging
 import Synchronization
 import VisdropFileSystem
 
-/// Deletes filed sources in the background.
+/// Deletes filed sources in the background, when filing pauses.
 ///
 /// A filed source leaves the drop folder by a rename into `DROP/.visdrop-trash` (quick, and
 /// flushed with the batch); this sweeper then deletes the trash on its own thread. On ext4
 /// mounted with `discard`, deleting a file whose blocks are on disk can take milliseconds, and
-/// doing it inline would hold up filing. Whatever is in the trash at start is deleted too.
+/// doing it inline would hold up filing. Deleting during a burst would still take a processor
+/// and the trash folder's lock from the filing thread (a quarter of the scalar rate, measured on
+/// 2 cores), so the sweeper waits until no batch has been filed for `quietMilliseconds` — or
+/// until the trash holds `maximumFiles` files or `maximumBytes` bytes, which bounds the disk it
+/// keeps. Whatever is in the trash at start is deleted too.
 final class TrashSweeper: Sendable {
     /// The trash folder's name inside the drop folder (hidden, so never watched or filed).
     static let folderName = ".visdrop-trash"
@@ -21,6 +25,15 @@ final class TrashSweeper: Sendable {
     /// Makes trash names unique within this run (with the process ID, across runs).
     private let counter = Atomic<UInt64>(0)
     private let processID = getpid()
+    /// What was moved to the trash since the last sweep.
+    private let pendingFiles = Atomic<Int>(0)
+    private let pendingBytes = Atomic<Int>(0)
+
+    /// How long filing must pause before the trash is deleted.
+    static let quietMilliseconds = 100
+    /// The trash is deleted at once, burst or not, when it holds this many files or bytes.
+    static let maximumFiles = 65_536
+    static let maximumBytes = 256 << 20
 
     init(dropDirectory: String, logger: Logger) {
         self.directory = Path.join(dropDirectory, Self.folderName)
@@ -35,6 +48,8 @@ final class TrashSweeper: Sendable {
     /// Deletes everything in the trash now, on the calling thread; returns how many files.
     @discardableResult
     func sweep() -> Int {
+        pendingFiles.store(0, ordering: .relaxed)
+        pendingBytes.store(0, ordering: .relaxed)
         guard let entries = try? FileSystem.listDirectory(directory),
             let trash = try? Directory.open("", beneath: directory, creating: false)
         else { return 0 }
@@ -54,15 +69,29 @@ final class TrashSweeper: Sendable {
             repeat {
                 sweep()
                 doorbell.wait()
-            } while !stopped.load(ordering: .sequentiallyConsistent)
+                // Each ring is a batch filed: wait for a pause, unless the trash is large already.
+                while !isStopped, !isFull,
+                    doorbell.wait(timeout: .now() + .milliseconds(Self.quietMilliseconds)) == .success
+                {}
+            } while !isStopped
             sweep()
             finished.signal()
         }
     }
 
-    /// Asks for a sweep soon.
-    func ring() {
+    /// Says a batch moved `files` files of `bytes` bytes in all to the trash; they are deleted
+    /// once filing pauses.
+    func ring(files: Int, bytes: Int) {
+        pendingFiles.add(files, ordering: .relaxed)
+        pendingBytes.add(bytes, ordering: .relaxed)
         doorbell.signal()
+    }
+
+    private var isStopped: Bool { stopped.load(ordering: .sequentiallyConsistent) }
+
+    private var isFull: Bool {
+        pendingFiles.load(ordering: .relaxed) >= Self.maximumFiles
+            || pendingBytes.load(ordering: .relaxed) >= Self.maximumBytes
     }
 
     /// Sweeps a last time and waits for the thread to end.

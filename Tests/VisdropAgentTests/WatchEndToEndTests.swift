@@ -46,6 +46,11 @@ struct WatchEndToEndTests {
         // Files found by the new directory's scan and files reported by events keep the writer's order.
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
         #expect(workspace.visibleDropFiles().isEmpty)
+        // The sources went to the trash; once filing pauses, the sweeper deletes them.
+        let trash = workspace.drop + "/.visdrop-trash"
+        try eventually("the trash to be emptied", deadline: 120) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? ["?"]).isEmpty
+        }
         #expect(try agent.terminate() == 0)
     }
 
@@ -110,6 +115,11 @@ struct WatchEndToEndTests {
         }
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
         #expect(workspace.visibleDropFiles().isEmpty)
+        // The sources went to the trash; once filing pauses, the sweeper deletes them.
+        let trash = workspace.drop + "/.visdrop-trash"
+        try eventually("the trash to be emptied", deadline: 120) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? ["?"]).isEmpty
+        }
         #expect(try agent.terminate() == 0)
     }
 
