@@ -1,4 +1,3 @@
-import Dispatch
 import Logging
 import Synchronization
 import VisdropBackend
@@ -73,37 +72,19 @@ extension DropFiler {
                 directories.insert(Path.directory(of: output))
             }
         }
-        try Self.inParallel(Array(files), threads: Self.maximumFlushThreads) { file throws(FileSystemError) in
-            try FileSystem.syncFile(at: file)
+        let paths = Array(files)
+        let failure = Mutex<FileSystemError?>(nil)
+        Self.forEachIndexInParallel(paths.count, threads: Self.maximumFlushThreads) { position in
+            do throws(FileSystemError) { try FileSystem.syncFile(at: paths[position]) } catch {
+                failure.withLock { if $0 == nil { $0 = error } }
+            }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
         for directory in directories { try FileSystem.syncDirectory(directory) }
     }
 
     /// How many flushes wait for the disk at once.
     static let maximumFlushThreads = 8
-
-    /// Calls `body` for every element on up to `threads` threads; throws the first error seen
-    /// once all calls are done.
-    static func inParallel<Element: Sendable>(
-        _ elements: [Element], threads: Int, _ body: @Sendable (Element) throws(FileSystemError) -> Void
-    ) throws(FileSystemError) {
-        guard elements.count > 1 else {
-            for element in elements { try body(element) }
-            return
-        }
-        let next = Atomic(0)
-        let failure = Mutex<FileSystemError?>(nil)
-        DispatchQueue.concurrentPerform(iterations: min(threads, elements.count)) { _ in
-            while true {
-                let position = next.add(1, ordering: .relaxed).oldValue
-                guard position < elements.count else { return }
-                do throws(FileSystemError) { try body(elements[position]) } catch {
-                    failure.withLock { if $0 == nil { $0 = error } }
-                }
-            }
-        }
-        if let error = failure.withLock({ $0 }) { throw error }
-    }
 
     /// Removes a filed source through the folder the batch opened, or archives it.
     ///

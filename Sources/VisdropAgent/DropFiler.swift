@@ -117,19 +117,27 @@ final class DropFiler {
         let pending = items.indices.filter { items[$0].prepared == nil }
         guard !pending.isEmpty else { return }
         let shared = Mutex(items)
-        let next = Atomic(0)
-        let workers = min(options.resolvedWorkers, pending.count)
         let preparation = self.preparation
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let position = next.add(1, ordering: .relaxed).oldValue
-                guard position < pending.count else { return }
-                let item = shared.withLock { $0[pending[position]] }
-                let prepared = preparation.prepare(item)
-                shared.withLock { $0[pending[position]].prepared = prepared }
-            }
+        Self.forEachIndexInParallel(pending.count, threads: options.resolvedWorkers) { position in
+            let item = shared.withLock { $0[pending[position]] }
+            let prepared = preparation.prepare(item)
+            shared.withLock { $0[pending[position]].prepared = prepared }
         }
         items = shared.withLock { $0 }
+    }
+
+    /// Calls `body` once with every index in `0..<count`, on up to `threads` threads at once
+    /// (the calling thread among them); returns when all calls are done.
+    static func forEachIndexInParallel(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
+        guard count > 0 else { return }
+        let next = Atomic(0)
+        DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), count)) { _ in
+            while true {
+                let position = next.add(1, ordering: .relaxed).oldValue
+                guard position < count else { return }
+                body(position)
+            }
+        }
     }
 
     static func prepared(for error: FilingError, kind: DropKind) -> Prepared {
