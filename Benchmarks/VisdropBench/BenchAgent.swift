@@ -103,8 +103,8 @@ final class BenchAgent {
 
     /// What an agent used between two samples.
     struct CPUUse {
-        /// Nanoseconds on CPU: the live threads' schedstat deltas, or the ticks when those say
-        /// more (a thread that exited in between took its schedstat with it).
+        /// Nanoseconds on CPU: the threads' schedstat deltas. When a thread exited in between (it
+        /// took its schedstat with it), the ticks bound it instead, if they say more.
         var nanoseconds: UInt64
         var ticks: Int
         var contextSwitches: Int
@@ -154,8 +154,14 @@ final class BenchAgent {
             switches += max(0, now.contextSwitches - before.contextSwitches)
         }
         let ticks = max(0, end.ticks - start.ticks)
+        // The tick count is the process's running total rounded down to whole ticks, so its
+        // delta steps by one whenever the total crosses a tick, even for a few microseconds of
+        // CPU: it is only a bound, needed when a thread's own count left with it.
+        let threadExited = start.threads.keys.contains { end.threads[$0] == nil }
         let tickNanoseconds = UInt64(ticks) * 1_000_000_000 / UInt64(max(1, sysconf(Int32(_SC_CLK_TCK))))
-        return CPUUse(nanoseconds: max(nanoseconds, tickNanoseconds), ticks: ticks, contextSwitches: switches)
+        return CPUUse(
+            nanoseconds: threadExited ? max(nanoseconds, tickNanoseconds) : nanoseconds, ticks: ticks,
+            contextSwitches: switches)
     }
 
     /// VmHWM, the peak resident set size since start or the last `resetPeakMemory`, in bytes.

@@ -147,7 +147,10 @@ struct VisdropBench: ParsableCommand {
         }
 
         log("  idle CPU over \(idleSeconds) s")
-        Bench.sleep(milliseconds: 1000)  // let the warm-up's last work finish
+        // Let the warm-up's last work finish, and libdispatch retire the worker threads it woke
+        // (after about 5 s idle), so that no thread exits during the window and every
+        // nanosecond is counted from schedstat.
+        Bench.sleep(milliseconds: 7000)
         let before = runs.map { $0.agent.cpuSample() }
         Bench.sleep(milliseconds: idleSeconds * 1000)
         for (run, start) in zip(runs, before) {
