@@ -45,7 +45,8 @@ extension DropFiler {
             }
         }
         CrashWindow.widen()
-        if case .success = trashFolder { directories.insert(TrashSweeper.folderName) }
+        // Only the drop folders need flushing, so that a filed source cannot come back after a
+        // power loss; where it went in the trash does not matter.
         if options.durable {
             for directory in directories {
                 do { try FileSystem.syncDirectory(Path.join(options.dropDirectory, directory)) } catch {
@@ -63,13 +64,16 @@ extension DropFiler {
     /// and the file system's journal: the files are flushed on up to `maximumFlushThreads`
     /// threads at once, whose waits overlap and whose journal commits the file system groups.
     private func flushOutputs(of outcomes: [FilingOutcome]) throws(FileSystemError) {
+        // A scalar file that existed before the batch gained lines, not a name: its folder needs
+        // no flush (the journal's intent recorded which targets were empty or new).
+        let existingTargets = Set((pendingIntent?.targets ?? []).filter { $0.length > 0 }.map(\.path))
         var files = Set<String>()
         var directories = Set<String>()
         for outcome in outcomes {
             guard case .filed(_, let outputs, _) = outcome else { continue }
             for output in outputs {
                 files.insert(output)
-                directories.insert(Path.directory(of: output))
+                if !existingTargets.contains(output) { directories.insert(Path.directory(of: output)) }
             }
         }
         let paths = Array(files)
