@@ -13,8 +13,9 @@ import VisdropNPY
 ///
 /// Images are decoded, converted and encoded by `workers` threads at once; configs are written
 /// and scalar lines appended in drop order, all lines of a batch in one write per target file.
-/// The batch's outputs are flushed together (each file's `fdatasync` on its own thread, so the
-/// file system's journal commits them as a group) before any source is removed; the `ScalarJournal` makes the scalar appends exactly-once across crashes.
+/// The batch's outputs are flushed together (up to 8 `fdatasync`s at once, so their waits
+/// overlap) before any source is removed; the `ScalarJournal` makes the scalar appends
+/// exactly-once across crashes.
 /// Only the filing thread calls `file(_:)`.
 final class DropFiler {
     let options: AgentOptions

@@ -60,23 +60,34 @@ final class TrashSweeper: Sendable {
         return removed
     }
 
-    /// Starts the background thread, which sweeps at start and whenever `ring()` is called.
+    /// Starts the background thread, which sweeps at start and after `ring()` once filing pauses.
     ///
     /// The thread runs at the lowest priority (nice 19): deleting what is already filed yields
     /// the processor to filing and to the training job, and catches up when they pause.
     func start() throws(DedicatedThread.StartError) {
         try DedicatedThread.start("trash sweeper", niceness: 19) { [self] in
             repeat {
-                sweep()
+                sweepAndLog()
                 doorbell.wait()
                 // Each ring is a batch filed: wait for a pause, unless the trash is large already.
                 while !isStopped, !isFull,
                     doorbell.wait(timeout: .now() + .milliseconds(Self.quietMilliseconds)) == .success
                 {}
             } while !isStopped
-            sweep()
+            sweepAndLog()
             finished.signal()
         }
+    }
+
+    /// Sweeps, and says at debug level how many files it deleted and how long that took.
+    private func sweepAndLog() {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let removed = sweep()
+        guard removed > 0 else { return }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        logger.debug(
+            "emptied the trash",
+            metadata: ["files": "\(removed)", "duration": "\(FilingStatistics.milliseconds(elapsed))"])
     }
 
     /// Says a batch moved `files` files of `bytes` bytes in all to the trash; they are deleted
