@@ -1,6 +1,6 @@
 /// A JSON object with Python-`dict` semantics: string keys kept in insertion order.
 ///
-/// Setting an existing key replaces its value in place; a new key goes last; lookups are O(1).
+/// Setting an existing key replaces its value in place; a new key goes last; lookups are O(1) (objects of up to 8 keys are scanned).
 /// Keys are told apart code point by code point, as Python compares `str`: `"caf\u{E9}"` and
 /// `"cafe\u{301}"` are two keys, although Swift's `==` finds the strings canonically equivalent.
 /// Equality and hashing take key order into account, since order is visible in the written JSON.
@@ -12,7 +12,11 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     public private(set) var keys: [String]
     /// The values, in the same order as `keys`.
     public private(set) var values: [JSONValue]
+    /// Every key's position, once the object has more than `linearSearchLimit` keys; empty
+    /// before. A scalar record has a handful of keys, and comparing them one by one costs far
+    /// less than hashing each and allocating a dictionary per record.
     private var indexByKey: [ScalarExactKey: Int]
+    private static let linearSearchLimit = 8
 
     /// Creates an empty object.
     public init() {
@@ -37,7 +41,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         values = []
         keys.reserveCapacity(newKeys.count)
         values.reserveCapacity(newValues.count)
-        indexByKey = Dictionary(minimumCapacity: newKeys.count)
+        indexByKey = [:]
         for (key, value) in zip(newKeys, newValues) {
             self[key] = value
         }
@@ -56,22 +60,34 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
 
     /// Whether `key` is present (Python's `key in dict`).
     public func contains(_ key: String) -> Bool {
-        indexByKey[ScalarExactKey(key)] != nil
+        index(of: key) != nil
+    }
+
+    /// The position of `key`, compared Unicode scalar by scalar (as UTF-8 bytes).
+    private func index(of key: String) -> Int? {
+        guard indexByKey.isEmpty else { return indexByKey[ScalarExactKey(key)] }
+        return keys.firstIndex { $0.utf8.elementsEqual(key.utf8) }
     }
 
     /// The value for `key`; setting keeps an existing key's position, appends a new key, and `nil` removes the key.
     public subscript(key: String) -> JSONValue? {
         get {
-            indexByKey[ScalarExactKey(key)].map { values[$0] }
+            index(of: key).map { values[$0] }
         }
         set {
             if let newValue {
-                if let index = indexByKey[ScalarExactKey(key)] {
+                if let index = index(of: key) {
                     values[index] = newValue
                 } else {
-                    indexByKey[ScalarExactKey(key)] = keys.count
                     keys.append(key)
                     values.append(newValue)
+                    if !indexByKey.isEmpty {
+                        indexByKey[ScalarExactKey(key)] = keys.count - 1
+                    } else if keys.count > Self.linearSearchLimit {
+                        for (position, key) in keys.enumerated() {
+                            indexByKey[ScalarExactKey(key)] = position
+                        }
+                    }
                 }
             } else {
                 removeValue(forKey: key)
@@ -82,7 +98,7 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// Sets `value` for `key` only when `key` is absent (Python's `dict.setdefault`); returns the value now stored.
     @discardableResult
     public mutating func setDefault(_ value: JSONValue, forKey key: String) -> JSONValue {
-        if let index = indexByKey[ScalarExactKey(key)] {
+        if let index = index(of: key) {
             return values[index]
         }
         self[key] = value
@@ -94,11 +110,14 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The keys after it move up one position; this costs O(count).
     @discardableResult
     public mutating func removeValue(forKey key: String) -> JSONValue? {
-        guard let index = indexByKey.removeValue(forKey: ScalarExactKey(key)) else { return nil }
+        guard let index = index(of: key) else { return nil }
         keys.remove(at: index)
         let removed = values.remove(at: index)
-        for position in index..<keys.count {
-            indexByKey[ScalarExactKey(keys[position])] = position
+        if !indexByKey.isEmpty {
+            indexByKey.removeValue(forKey: ScalarExactKey(key))
+            for position in index..<keys.count {
+                indexByKey[ScalarExactKey(keys[position])] = position
+            }
         }
         return removed
     }

@@ -53,6 +53,25 @@ import VisdropJSON
         #expect(object["d"] == 4)
     }
 
+    /// Python (`python3 -c` of the same steps on a dict) prints
+    /// `[('k0', 'zero'), ('k1', 1), ('k3', 3), ('k4', 4), ('k8', None), ('new', 1), ('z', 2)]`.
+    /// Ten keys make the object index its keys; the removals take it back under eight.
+    @Test func largeObjectsFollowPythonDictToo() {
+        var object = JSONObject((0..<10).map { ("k\($0)", JSONValue.integer(JSONInteger($0))) })
+        object.removeValue(forKey: "k2")
+        object.removeValue(forKey: "k9")
+        object["k0"] = "zero"
+        object["new"] = 1
+        for key in ["k5", "k6", "k7"] { object.removeValue(forKey: key) }
+        object["k8"] = .null
+        object.setDefault("x", forKey: "k1")
+        object.setDefault(2, forKey: "z")
+        #expect(object.keys == ["k0", "k1", "k3", "k4", "k8", "new", "z"])
+        #expect(object.values == ["zero", 1, 3, 4, .null, 1, 2])
+        #expect(object["k3"] == 3)
+        #expect(!object.contains("k5"))
+    }
+
     @Test func equalityIsOrderSensitive() {
         let ab: JSONObject = ["a": 1, "b": 2]
         let ba: JSONObject = ["b": 2, "a": 1]

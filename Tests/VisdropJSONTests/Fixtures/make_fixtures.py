@@ -95,6 +95,11 @@ NAMED_INPUTS = [
     ("printable ascii", json.dumps("".join(chr(c) for c in range(0x20, 0x7F)))),
     ("duplicate keys", '{"a": 1, "b": 2, "a": 3}'),
     ("duplicate keys nested", '{"x": {"k": 1, "k": {"z": 2}}, "x": [1]}'),
+    # JSONObject scans objects of up to 8 keys and indexes larger ones: cross that line.
+    ("duplicate keys past eight", '{"k0": 0, "k1": 1, "k2": 2, "k3": 3, "k4": 4, "k5": 5, "k6": 6, '
+     '"k7": 7, "k1": "again", "k8": 8, "k9": 9, "k8": [8], "k0": null}'),
+    ("ninth key repeats the first", '{"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, '
+     '"h": 8, "a": 9, "i": 10}'),
     ("unicode escape in key", '{"caf\\u00e9": 1, "caf\u00e9": 2}'),
     # Python compares str code point by code point: keys that are merely canonically equivalent
     # (precomposed vs combining accent, as Swift's String == treats them) are different keys.
