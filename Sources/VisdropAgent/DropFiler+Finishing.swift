@@ -26,13 +26,16 @@ extension DropFiler {
             return
         }
         var trashFolder: Result<Directory, FileSystemError>?
-        var directories = Set<String>()
+        // The drop folders the sources left, as the batch opened them (no second path walk).
+        var folders: [String: Directory] = [:]
         var trashedBytes = 0
         for index in filed {
             let relativePath = items[index].relativePath
             do {
                 try dispose(items[index], trashFolder: &trashFolder)
-                directories.insert(Path.directory(of: relativePath))
+                if let folder = try? items[index].folder?.get() {
+                    folders[Path.directory(of: relativePath)] = folder
+                }
                 trashedBytes += items[index].sourceBytes
             } catch {
                 logger.error(
@@ -48,8 +51,8 @@ extension DropFiler {
         // Only the drop folders need flushing, so that a filed source cannot come back after a
         // power loss; where it went in the trash does not matter.
         if options.durable {
-            for directory in directories {
-                do { try FileSystem.syncDirectory(Path.join(options.dropDirectory, directory)) } catch {
+            for folder in folders.values {
+                do { try folder.sync() } catch {
                     logger.error("could not flush the drop folder", metadata: ["error": "\(error)"])
                 }
             }

@@ -50,12 +50,10 @@ final class DropFiler {
             } catch {
                 items[index].prepared = Self.prepared(for: error, kind: items[index].kind)
             }
-            let relativePath = items[index].relativePath
-            guard Path.isSafeRelative(relativePath), !relativePath.isEmpty else {
-                items[index].folder = .failure(
-                    FileSystemError(
-                        kind: .unsafePath, operation: "open",
-                        path: Path.join(options.dropDirectory, relativePath)))
+            do throws(FileSystemError) {
+                try FileSystem.requireSafeFilePath(items[index].relativePath, beneath: options.dropDirectory)
+            } catch {
+                items[index].folder = .failure(error)
                 continue
             }
             if folders[directory] == nil { folders[directory] = openFolder(directory) }

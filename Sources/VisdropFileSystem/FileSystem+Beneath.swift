@@ -108,10 +108,18 @@ extension FileSystem {
     static func openParentDirectory(of relativePath: String, beneath root: String, creating: Bool)
         throws(FileSystemError) -> Int32
     {
+        try requireSafeFilePath(relativePath, beneath: root)
+        return try openDirectory(Path.directory(of: relativePath), beneath: root, creating: creating)
+    }
+
+    /// Refuses, as `.unsafePath`, a file path that is empty, absolute or has `.`, `..` or empty
+    /// components: it could name something outside `root`, or `root` itself.
+    public static func requireSafeFilePath(_ relativePath: String, beneath root: String)
+        throws(FileSystemError)
+    {
         guard Path.isSafeRelative(relativePath), !relativePath.isEmpty else {
             throw FileSystemError(kind: .unsafePath, operation: "open", path: Path.join(root, relativePath))
         }
-        return try openDirectory(Path.directory(of: relativePath), beneath: root, creating: creating)
     }
 
     /// Opens `relativeDirectory` beneath `root`, each component with `O_NOFOLLOW` relative to the

@@ -112,25 +112,35 @@ public enum FileSystem {
             return try writeThroughTemporaryName(bytes, to: path, durable: durable)
         }
         defer { close(unnamed) }
-        try writeAll(bytes, to: unnamed, path: path)
-        if durable, fsync(unnamed) != 0 {
-            throw FileSystemError(errno: errno, operation: "fsync", path: path)
-        }
-        // Not flushed now: start writing it out, so that a later `syncFile` finds it written.
-        if !durable { _ = visdrop_start_writeback(unnamed) }
+        try writeContents(bytes, to: unnamed, path: path, durable: durable)
         if visdrop_link_descriptor(unnamed, path) != 0 {
             guard errno == EEXIST else { throw FileSystemError(errno: errno, operation: "link", path: path) }
             let temporary = temporaryPath(beside: path)
             guard visdrop_link_descriptor(unnamed, temporary) == 0 else {
                 throw FileSystemError(errno: errno, operation: "link", path: temporary)
             }
-            guard rename(temporary, path) == 0 else {
-                let failure = FileSystemError(errno: errno, operation: "rename", path: path)
-                unlink(temporary)
-                throw failure
-            }
+            try replace(path, with: temporary)
         }
         if durable { try syncDirectory(containing: path) }
+    }
+
+    /// Writes a new file's bytes; with `durable` flushes them, else starts their writeback (so
+    /// that a later `syncFile` finds them written).
+    private static func writeContents(_ bytes: [UInt8], to fd: Int32, path: String, durable: Bool)
+        throws(FileSystemError)
+    {
+        try writeAll(bytes, to: fd, path: path)
+        if durable, fsync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
+        if !durable { _ = visdrop_start_writeback(fd) }
+    }
+
+    /// Renames the finished `temporary` over `path`; removes it when that fails.
+    private static func replace(_ path: String, with temporary: String) throws(FileSystemError) {
+        guard rename(temporary, path) == 0 else {
+            let failure = FileSystemError(errno: errno, operation: "rename", path: path)
+            unlink(temporary)
+            throw failure
+        }
     }
 
     /// `writeAtomically` where the file system cannot make unnamed files: a named temporary file
@@ -142,23 +152,14 @@ public enum FileSystem {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "create", path: temporary) }
         do throws(FileSystemError) {
-            try writeAll(bytes, to: fd, path: temporary)
-            if durable, fsync(fd) != 0 {
-                throw FileSystemError(errno: errno, operation: "fsync", path: temporary)
-            }
-            // Not flushed now: start writing it out, so that a later `syncFile` finds it written.
-            if !durable { _ = visdrop_start_writeback(fd) }
+            try writeContents(bytes, to: fd, path: temporary, durable: durable)
             close(fd)
         } catch {
             close(fd)
             unlink(temporary)
             throw error
         }
-        guard rename(temporary, path) == 0 else {
-            let failure = FileSystemError(errno: errno, operation: "rename", path: path)
-            unlink(temporary)
-            throw failure
-        }
+        try replace(path, with: temporary)
         if durable { try syncDirectory(containing: path) }
     }
 
