@@ -292,6 +292,11 @@ struct HostileDropTests {
         #expect(
             workspace.text(workspace.drop + "/.rejected/run/" + reasonName).hasPrefix("run/\(longJunk): "))
         #expect(try workspace.bytes(workspace.drop + "/.rejected/run/" + longJunk) == Array("junk".utf8))
+        // A batch sets files aside before it appends its scalar lines: wait for the line too.
+        let forgedLine = try Python.expectedScalarLines([#"{"a": 1}"#])
+        try eventually("the record of the name with a newline to be filed; log:\n\(run.agent.log)") {
+            workspace.text(workspace.out + "/run/scalars.json") == forgedLine
+        }
         try run.fileNormalDrop()
         let expected = try Python.expectedScalarLines([#"{"a": 1}"#, #"{"after": 1}"#])
         #expect(workspace.text(workspace.out + "/run/scalars.json") == expected)
