@@ -59,11 +59,33 @@ final class DropFiler {
             if folders[directory] == nil { folders[directory] = openFolder(directory) }
             items[index].folder = folders[directory]
         }
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> UInt64 {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return now - clock
+        }
         prepareInParallel(&items)
+        lastBatch.prepareNanoseconds = lap()
         var outcomes = writeInOrder(items)
+        lastBatch.writeNanoseconds = lap()
         finish(items, &outcomes)
+        lastBatch.finishNanoseconds = lap()
         return outcomes
     }
+
+    /// Where the last batch's time went, for the pipeline's log.
+    struct BatchPhases {
+        /// Reading and decoding every file, and writing images (in parallel).
+        var prepareNanoseconds: UInt64 = 0
+        /// Configs, the scalar journal's intent and the scalar appends (in drop order).
+        var writeNanoseconds: UInt64 = 0
+        /// Flushing the outputs, and removing the sources.
+        var finishNanoseconds: UInt64 = 0
+    }
+
+    /// The phases of the last call of `file(_:)`.
+    var lastBatch = BatchPhases()
 
     /// Opens `relativeDirectory` beneath the drop folder, following no link on the way.
     private func openFolder(_ relativeDirectory: String) -> Result<Directory, FileSystemError> {

@@ -164,7 +164,17 @@ final class DropPipeline {
             log(outcome, path: path, latency: latency, queue: queue)
         }
         if paths.count > 1 {
-            logger.debug("batch filed", metadata: ["files": "\(paths.count)", "latency": "\(latency)"])
+            let phases = filer.lastBatch
+            logger.debug(
+                "batch filed",
+                metadata: [
+                    "files": "\(paths.count)", "latency": "\(latency)",
+                    "read-and-decode":
+                        "\(FilingStatistics.milliseconds(Double(phases.prepareNanoseconds) / 1e6))",
+                    "write": "\(FilingStatistics.milliseconds(Double(phases.writeNanoseconds) / 1e6))",
+                    "flush-and-remove":
+                        "\(FilingStatistics.milliseconds(Double(phases.finishNanoseconds) / 1e6))",
+                ])
         }
     }
 
