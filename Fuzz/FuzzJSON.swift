@@ -4,7 +4,9 @@
 // JSONWriter.pythonJSON: the text written is printable ASCII without newlines, parses again, and the
 // value parsed from it writes the same text and (unless it holds a NaN, which equals nothing) equals the
 // first value. Parsing the same bytes as a String, or as one JSON line when they hold no newline, must
-// agree with parsing them as bytes. Any violation calls fatalError so that libFuzzer records the input
+// agree with parsing them as bytes. JSONRecords.pythonLines (whose fast path re-spells plain records
+// straight from their text) must write exactly what parsing the records and writing them does, or fail
+// the same way. Any violation calls fatalError so that libFuzzer records the input
 // as a crash. Build and run with `scripts/fuzz FuzzJSON SECONDS`.
 import VisdropJSON
 
@@ -35,7 +37,39 @@ public func fuzzJSON(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     } catch {
         _ = error.description
     }
+    checkRecordLines(bytes)
     return 0
+}
+
+/// `JSONRecords.pythonLines` agrees with `JSONRecords.parse` followed by `JSONWriter`.
+private func checkRecordLines(_ bytes: [UInt8]) {
+    let lines = Result { () throws(JSONRecordsError) in
+        try JSONRecords.pythonLines(bytes, settingDefault: "step", to: 0)
+    }
+    let written = Result { () throws(JSONRecordsError) in
+        var written = JSONRecords.PythonLines(bytes: [], count: 0)
+        for var record in try JSONRecords.parse(bytes) {
+            _ = record.setDefault(0, forKey: "step")
+            JSONWriter.appendPythonJSON(.object(record), to: &written.bytes)
+            written.bytes.append(UInt8(ascii: "\n"))
+            written.count += 1
+        }
+        return written
+    }
+    switch (lines, written) {
+    case (.success(let fast), .success(let slow)) where fast == slow: return
+    case (.failure(let fast), .failure(let slow)) where fast == slow: return
+    default:
+        fatalError("pythonLines gave \(describe(lines)), parse and write \(describe(written))")
+    }
+}
+
+private func describe(_ outcome: Result<JSONRecords.PythonLines, JSONRecordsError>) -> String {
+    switch outcome {
+    case .success(let lines):
+        return "\(lines.count) lines " + String(decoding: lines.bytes, as: UTF8.self).debugDescription
+    case .failure(let error): return "error " + error.description
+    }
 }
 
 /// The written text of a parsed value, or the description of the error, for comparing outcomes.

@@ -68,6 +68,10 @@ def json_seeds():
     copy_files(folder, scalars.glob("*.jsonl"), "lines-")
     copy_files(folder, (scalars / "expected").glob("*.json"), "lines-expected-")
     copy_files(folder, (TESTS / "VisdropAgentTests" / "Fixtures" / "configs").glob("*.json"), "config-")
+    for line in (fixtures / "scalar_records.jsonl").read_text().splitlines()[:80]:
+        data = json.loads(line)["input"].encode("utf-8")
+        if len(data) <= MAX_SEED_BYTES:
+            write_seed(folder, "records-" + hashlib.sha1(data).hexdigest()[:12], data)
 
 
 def config_seeds():

@@ -39,7 +39,7 @@ struct StageProfile {
         lines.append(try profileScalars(Array(batch.utf8), label: "100-record .jsonl"))
         lines.append("")
         lines.append(
-            "(For scalars, decode = JSON parse, convert = the Python json.dumps lines, encode = –, "
+            "(For scalars, decode = JSON text to Python's json.dumps lines (JSONRecords.pythonLines), convert and encode = –, "
                 + "write = one O_APPEND write, fsync = fdatasync; the agent also writes its scalar intent first.)"
         )
         return lines.joined(separator: "\n") + "\n"
@@ -80,7 +80,6 @@ struct StageProfile {
     }
 
     private func profileScalars(_ file: [UInt8], label: String) throws -> String {
-        let parser = JSONParser()
         let output = Bench.join(directory, "scalars.json")
         var times = StageTimes()
         for index in 0..<repetitions {
@@ -89,10 +88,8 @@ struct StageProfile {
             var clock = Bench.now()
             let contents = try FileSystem.readRegularFile(at: source, maximumBytes: 1 << 30)
             times.add(.read, since: &clock)
-            let values = try parser.parseLines(contents.bytes)
+            let lines = try JSONRecords.pythonLines(contents.bytes, settingDefault: "step", to: 0).bytes
             times.add(.decode, since: &clock)
-            var lines: [UInt8] = []
-            for case .object(let record) in values { lines += LocalVisBackend.line(for: record) }
             times.add(.convert, since: &clock)
             times.add(.encode, since: &clock)
             try FileSystem.append(lines, to: output, durable: false)

@@ -63,11 +63,11 @@ struct FilePreparation: Sendable {
             case (.config, .bytes(let bytes)):
                 return .config(bytes: bytes, identity: contents.identity)
             case (.scalars(let filePath), .bytes(let bytes)):
-                let records = try scalarRecords(bytes)
-                let appends = try Self.backendCall { () throws(LocalVisBackendError) in
-                    try backend.scalarAppends(batch: records, filePath: filePath)
+                let planned = try Self.backendCall { () throws(LocalVisBackendError) in
+                    try backend.scalarAppends(jsonRecords: bytes, filePath: filePath)
                 }
-                return .scalars(appends: appends, records: records.count, identity: contents.identity)
+                return .scalars(
+                    appends: planned.appends, records: planned.records, identity: contents.identity)
             default:
                 return .reject("not a kind visdrop files")
             }
@@ -156,29 +156,6 @@ struct FilePreparation: Sendable {
             throw .content("a config must be a mapping at the top level, not \(value.typeName)")
         }
         return object
-    }
-
-    /// One JSON object per file, or one per line (JSON Lines); anything else is rejected whole.
-    func scalarRecords(_ bytes: [UInt8]) throws(FilingError) -> [JSONObject] {
-        let values: [JSONValue]
-        do {
-            values = [try jsonParser.parse(bytes)]
-        } catch {
-            do { values = try jsonParser.parseLines(bytes) } catch let lineError {
-                throw .content("invalid JSON: \(bytes.contains(UInt8(ascii: "\n")) ? lineError : error)")
-            }
-        }
-        var records: [JSONObject] = []
-        records.reserveCapacity(values.count)
-        for (index, value) in values.enumerated() {
-            guard case .object(let record) = value else {
-                let place = values.count > 1 ? "record \(index + 1) is" : "the file holds"
-                throw .content("\(place) a JSON \(value.typeName), but each scalar record must be an object")
-            }
-            records.append(record)
-        }
-        guard !records.isEmpty else { throw .content("the file holds no records") }
-        return records
     }
 
     static func backendCall<T>(_ body: () throws(LocalVisBackendError) -> T) throws(FilingError) -> T {

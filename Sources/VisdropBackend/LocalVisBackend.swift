@@ -162,12 +162,34 @@ public final class LocalVisBackend: Sendable {
         batch records: [JSONObject], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
     ) throws(LocalVisBackendError) -> [ScalarAppend] {
         if let filePath { try validate(filePath: filePath) }
-        guard let saveDirectory = try prepareEnvironment(), let scalarPath = scalarFilePath else { return [] }
         var lines: [UInt8] = []
         for var record in records {
             if !record.contains("step") { record["step"] = step }
             Self.appendLine(for: record, to: &lines)
         }
+        return try appends(of: lines, filePath: filePath)
+    }
+
+    /// The appends `addScalars` would make for each record of `jsonText` — one JSON object, or
+    /// JSON Lines of objects — and how many records it holds, without making them.
+    ///
+    /// The lines are the same as parsing the records and calling `scalarAppends(batch:)`, but
+    /// flat records of numbers and plain names are re-spelled straight from their text.
+    public func scalarAppends(
+        jsonRecords jsonText: [UInt8], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
+    ) throws(LocalVisBackendError) -> (appends: [ScalarAppend], records: Int) {
+        if let filePath { try validate(filePath: filePath) }
+        let lines: JSONRecords.PythonLines
+        do { lines = try JSONRecords.pythonLines(jsonText, settingDefault: "step", to: step) } catch {
+            throw .records(error)
+        }
+        return (try appends(of: lines.bytes, filePath: filePath), lines.count)
+    }
+
+    /// The appends of `lines` to the scalar file, and first to `filePath` when given (already validated).
+    private func appends(of lines: [UInt8], filePath: String?) throws(LocalVisBackendError) -> [ScalarAppend]
+    {
+        guard let saveDirectory = try prepareEnvironment(), let scalarPath = scalarFilePath else { return [] }
         let file = filePath.map { ScalarAppend(path: Path.join(saveDirectory, $0), bytes: lines) }
         return (file.map { [$0] } ?? []) + [ScalarAppend(path: scalarPath, bytes: lines)]
     }

@@ -1,5 +1,6 @@
 import VisdropConfigText
 import VisdropFileSystem
+import VisdropJSON
 import VisdropPNG
 
 /// Why a `LocalVisBackend` call could not store its data.
@@ -10,6 +11,8 @@ public enum LocalVisBackendError: Error, CustomStringConvertible, Sendable, Equa
     case invalidScalarSaveFile(String)
     /// An `addScalars` `filePath` that is not a `.json` file inside the save directory.
     case invalidFilePath(String, reason: String)
+    /// Scalar records given as JSON text that is not one object or JSON Lines of objects.
+    case records(JSONRecordsError)
     /// An image name that cannot be part of a file name.
     case invalidImageName(String)
     /// The array cannot be turned into an image.
@@ -33,6 +36,7 @@ public enum LocalVisBackendError: Error, CustomStringConvertible, Sendable, Equa
         case .invalidImageName(let name):
             return
                 "image name '\(name)' cannot contain '/' or NUL: it becomes the file name {name}_{step}.png"
+        case .records(let error): return error.description
         case .image(let error): return error.description
         case .png(let error): return error.description
         case .config(let error): return error.description

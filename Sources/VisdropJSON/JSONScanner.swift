@@ -154,7 +154,7 @@ struct JSONScanner {
     }
 
     /// Consumes `literal` at `position`, which starts with its first character.
-    private mutating func expectLiteral(_ literal: StaticString, startingAt start: Int? = nil)
+    mutating func expectLiteral(_ literal: StaticString, startingAt start: Int? = nil)
         throws(JSONParseError)
     {
         let literalStart = start ?? position
@@ -167,15 +167,56 @@ struct JSONScanner {
         position += count
     }
 
+    /// A number's text as matched, before it becomes a value.
+    enum NumberToken {
+        /// `-?(0|[1-9][0-9]*)`.
+        case integer(UnsafeBufferPointer<UInt8>)
+        /// A number with a fraction or an exponent.
+        case float(UnsafeBufferPointer<UInt8>)
+        /// The bare word `-Infinity`.
+        case negativeInfinity
+    }
+
     /// Reads a number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?` or `-Infinity`.
     private mutating func parseNumber() throws(JSONParseError) -> JSONValue {
+        let start = position
+        switch try scanNumber() {
+        case .negativeInfinity:
+            return .float(-.infinity)
+        case .integer(let text):
+            try checkIntegerLength(text, start: start)
+            return .integer(JSONInteger(validatedBytes: text))
+        case .float(let text):
+            guard let double = Self.double(text) else {
+                throw .invalidNumber(.unconvertible, at: location(of: start))
+            }
+            return .float(double)
+        }
+    }
+
+    /// Refuses an integer literal longer than Python's default limit, as `json.loads` does.
+    func checkIntegerLength(_ text: UnsafeBufferPointer<UInt8>, start: Int) throws(JSONParseError) {
+        let digitCount = text.count - (text.first == UInt8(ascii: "-") ? 1 : 0)
+        guard digitCount <= Self.integerDigitLimit else {
+            throw .integerTooLong(
+                digitCount: digitCount, limit: Self.integerDigitLimit, at: location(of: start))
+        }
+    }
+
+    /// The correctly rounded `Double` of a float's matched text (an infinity when it overflows).
+    static func double(_ text: UnsafeBufferPointer<UInt8>) -> Double? {
+        Double(String(decoding: text, as: UTF8.self))
+    }
+
+    /// Matches a number's grammar at `position` (a `-` or a digit) and moves past it.
+    mutating func scanNumber() throws(JSONParseError) -> NumberToken {
         let start = position
         let isNegative = bytes[position] == UInt8(ascii: "-")
         if isNegative {
             position += 1
             if position < end, bytes[position] == UInt8(ascii: "I") {
                 try expectLiteral("Infinity", startingAt: start)
-                return .float(-.infinity)
+                return .negativeInfinity
             }
             guard isDigit(at: position) else {
                 throw .invalidNumber(.missingDigitAfterMinus, at: location(of: start))
@@ -210,18 +251,7 @@ struct JSONScanner {
             isInteger = false
         }
         let text = UnsafeBufferPointer(rebasing: bytes[start..<position])
-        if isInteger {
-            let digitCount = text.count - (isNegative ? 1 : 0)
-            guard digitCount <= Self.integerDigitLimit else {
-                throw .integerTooLong(
-                    digitCount: digitCount, limit: Self.integerDigitLimit, at: location(of: start))
-            }
-            return .integer(JSONInteger(validatedBytes: text))
-        }
-        guard let double = Double(String(decoding: text, as: UTF8.self)) else {
-            throw .invalidNumber(.unconvertible, at: location(of: start))
-        }
-        return .float(double)
+        return isInteger ? .integer(text) : .float(text)
     }
 
     private func isDigit(at index: Int) -> Bool {

@@ -20,33 +20,43 @@ enum PythonFloatFormatter {
             buffer.append(contentsOf: "0.0".utf8)
             return
         }
-        let (digits, decimalPoint) = shortestDigits(of: value.magnitude)
-        // The value is 0.DIGITS x 10^decimalPoint, so its scientific exponent is decimalPoint - 1.
-        let exponent = decimalPoint - 1
-        if exponent >= -4, exponent < 16 {
-            appendFixed(digits: digits, decimalPoint: decimalPoint, to: &buffer)
-        } else {
-            appendScientific(digits: digits, exponent: exponent, to: &buffer)
+        var description = value.magnitude.description
+        description.withUTF8 { text in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: text.count) { storage in
+                let (digits, decimalPoint) = shortestDigits(text, into: storage)
+                // The value is 0.DIGITS x 10^decimalPoint, so its scientific exponent is decimalPoint - 1.
+                let exponent = decimalPoint - 1
+                if exponent >= -4, exponent < 16 {
+                    appendFixed(digits: digits, decimalPoint: decimalPoint, to: &buffer)
+                } else {
+                    appendScientific(digits: digits, exponent: exponent, to: &buffer)
+                }
+            }
         }
     }
 
-    /// The significant digits of a finite positive value (no leading or trailing zeros) and the position of the
-    /// decimal point relative to the first digit, parsed from Swift's shortest round-trip `description`.
-    static func shortestDigits(of magnitude: Double) -> (digits: [UInt8], decimalPoint: Int) {
-        var digits: [UInt8] = []
-        digits.reserveCapacity(17)
+    /// The significant digits (no leading or trailing zeros) of Swift's shortest round-trip
+    /// `description` of a finite positive value, copied into `storage`, and the position of the
+    /// decimal point relative to the first digit.
+    static func shortestDigits(
+        _ text: UnsafeBufferPointer<UInt8>, into storage: UnsafeMutableBufferPointer<UInt8>
+    )
+        -> (digits: UnsafeBufferPointer<UInt8>, decimalPoint: Int)
+    {
+        var count = 0
         var integerDigitCount = 0
         var seenPoint = false
         var exponent = 0
         var exponentSign = 1
         var inExponent = false
-        for byte in magnitude.description.utf8 {
+        for byte in text {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"):
                 if inExponent {
                     exponent = exponent * 10 + Int(byte - UInt8(ascii: "0"))
                 } else {
-                    digits.append(byte)
+                    storage[count] = byte
+                    count += 1
                     if !seenPoint { integerDigitCount += 1 }
                 }
             case UInt8(ascii: "."): seenPoint = true
@@ -55,38 +65,46 @@ enum PythonFloatFormatter {
             default: break  // "+" of the exponent
             }
         }
-        var decimalPoint = integerDigitCount + exponentSign * exponent
-        let leadingZeros = digits.prefix(while: { $0 == UInt8(ascii: "0") }).count
-        decimalPoint -= leadingZeros
-        let trailingZeros = digits.reversed().prefix(while: { $0 == UInt8(ascii: "0") }).count
-        return (Array(digits[leadingZeros..<(digits.count - trailingZeros)]), decimalPoint)
+        var first = 0
+        while first < count, storage[first] == UInt8(ascii: "0") { first += 1 }
+        while count > first, storage[count - 1] == UInt8(ascii: "0") { count -= 1 }
+        let decimalPoint = integerDigitCount + exponentSign * exponent - first
+        return (UnsafeBufferPointer(rebasing: storage[first..<count]), decimalPoint)
     }
 
-    private static func appendFixed(digits: [UInt8], decimalPoint: Int, to buffer: inout [UInt8]) {
+    private static func appendFixed(
+        digits: UnsafeBufferPointer<UInt8>, decimalPoint: Int, to buffer: inout [UInt8]
+    ) {
         if decimalPoint <= 0 {
-            buffer.append(contentsOf: "0.".utf8)
-            buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: -decimalPoint))
+            buffer.append(UInt8(ascii: "0"))
+            buffer.append(UInt8(ascii: "."))
+            for _ in 0..<(-decimalPoint) { buffer.append(UInt8(ascii: "0")) }
             buffer.append(contentsOf: digits)
         } else if decimalPoint < digits.count {
-            buffer.append(contentsOf: digits[..<decimalPoint])
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[..<decimalPoint]))
             buffer.append(UInt8(ascii: "."))
-            buffer.append(contentsOf: digits[decimalPoint...])
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[decimalPoint...]))
         } else {
             buffer.append(contentsOf: digits)
-            buffer.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: decimalPoint - digits.count))
-            buffer.append(contentsOf: ".0".utf8)
+            for _ in 0..<(decimalPoint - digits.count) { buffer.append(UInt8(ascii: "0")) }
+            buffer.append(UInt8(ascii: "."))
+            buffer.append(UInt8(ascii: "0"))
         }
     }
 
-    private static func appendScientific(digits: [UInt8], exponent: Int, to buffer: inout [UInt8]) {
+    private static func appendScientific(
+        digits: UnsafeBufferPointer<UInt8>, exponent: Int, to buffer: inout [UInt8]
+    ) {
         buffer.append(digits[0])
         if digits.count > 1 {
             buffer.append(UInt8(ascii: "."))
-            buffer.append(contentsOf: digits[1...])
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[1...]))
         }
         buffer.append(UInt8(ascii: "e"))
         buffer.append(exponent < 0 ? UInt8(ascii: "-") : UInt8(ascii: "+"))
-        if exponent.magnitude < 10 { buffer.append(UInt8(ascii: "0")) }
-        buffer.append(contentsOf: String(exponent.magnitude).utf8)
+        let magnitude = exponent.magnitude
+        if magnitude >= 100 { buffer.append(UInt8(ascii: "0") + UInt8(magnitude / 100)) }
+        buffer.append(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
+        buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
     }
 }

@@ -7,6 +7,9 @@ Writes, next to this script:
   roundtrip_cases.jsonl   {"name", "input", "expected"}: expected = json.dumps(json.loads(input.encode()))
   random_doubles.jsonl    the same shape plus "bits" (hex binary64) and "repr" (Python's repr of that double),
                           for special values and seeded random bit patterns (incl. subnormals)
+  scalar_records.jsonl    {"name", "input", "expected"}: input = the text of a dropped scalar file (one object, or JSON
+                          Lines), expected = the lines mmengine's add_scalars writes for its records (json.dumps after
+                          setdefault('step', 0)), or null when the text holds no records (it is then rejected)
   errors.jsonl            {"name", "mode", "input_hex", "python"}: where Python's json rejects the input,
                           "python" = {"message", "offset" (bytes), "line", "column"}; otherwise null
   mmengine-scalars/       a verbatim copy of what the real mmengine 0.10.7 LocalVisBackend wrote
@@ -233,6 +236,120 @@ ERROR_INPUTS = [
 ]
 
 
+def scalar_lines(text):
+    """What visdrop files for a scalar file: the whole text as one object, else one object per line."""
+    data = text.encode("utf-8")
+    try:
+        values = [json.loads(data)]
+    except ValueError:
+        try:
+            values = [json.loads(line) for line in data.split(b"\n") if line.strip(b" \t\r\n")]
+        except ValueError:
+            return None
+    if not values or not all(isinstance(value, dict) for value in values):
+        return None
+    lines = []
+    for record in values:
+        record.setdefault("step", 0)
+        lines.append(json.dumps(record) + "\n")
+    return "".join(lines)
+
+
+def training_record(step):
+    return json.dumps({"loss": 2.5 / (step + 3), "acc": step % 1000 / 1000, "lr": 0.0001, "data_time": 0.0123, "step": step})
+
+
+SCALAR_TEXTS = [
+    ("100 training records", "".join(training_record(step) + "\n" for step in range(100))),
+    ("one record, no newline", '{"loss": 0.5}'),
+    ("step in the middle", '{"a": 1, "step": 7, "b": 2}\n'),
+    ("step absent", '{"a": 1, "b": 2}\n'),
+    ("empty object", "{}\n"),
+    ("empty objects on lines", "{}\n{ }\n"),
+    ("whitespace everywhere", ' \t{ "a" :1 ,\t"b":  2.5 }  \n\n  \n{"c":3}\r\n'),
+    ("CRLF lines", '{"a": 1}\r\n{"a": 2}\r\n'),
+    ("pretty-printed object", '{\n  "loss": 0.25,\n  "acc": 0.75\n}\n'),
+    ("byte order mark", '\ufeff{"a": 1}\n{"a": 2}\n'),
+    ("canonical short floats", '{"a": 0.5, "b": -1.25, "c": 0.0001, "d": 0.00012, "e": 123456789012345.0, "f": 0.0, "g": -0.0, "h": 3.0}\n'),
+    ("floats with trailing zeros", '{"a": 1.50, "b": 0.10, "c": 2.000, "d": 0.0000}\n'),
+    ("floats with exponents", '{"a": 1e-3, "b": 1E5, "c": 1.0e0, "d": 2.5e+20, "e": 1.5e-07, "f": 1e16, "g": 1e15}\n'),
+    ("floats at the fixed-notation edges", '{"a": 0.00001, "b": 0.0001, "c": 1234567890123456.0, "d": 9999999999999998.0, "e": 100000000000000000.0}\n'),
+    ("15, 16 and 17 significant digits", '{"a": 0.123456789012345, "b": 0.1234567890123456, "c": 0.12345678901234567, "d": 1.23456789012345, "e": 12345678.9012345}\n'),
+    ("non-shortest long decimals", '{"a": 0.3000000000000000444089209850062616169452667236328125, "b": 0.10000000000000001, "c": 2.00000000000000000001}\n'),
+    ("overflow, underflow, subnormal", '{"a": 1e400, "b": -1e400, "c": 2e-324, "d": 5e-324, "e": 2.2250738585072014e-308}\n'),
+    ("integers", '{"a": 0, "b": -0, "c": 42, "d": -7, "e": 123456789012345678901234567890, "f": -123456789012345678901234567890}\n'),
+    ("a 4300-digit integer", '{"a": ' + "9" * 4300 + "}\n"),
+    ("a 4301-digit integer", '{"a": ' + "9" * 4301 + "}\n"),
+    ("a negative 4300-digit integer", '{"a": -' + "9" * 4300 + "}\n"),
+    ("literals", '{"a": true, "b": false, "c": null, "d": NaN, "e": Infinity, "f": -Infinity}\n'),
+    ("plain strings", '{"name": "resnet-50 / run #3", "s": "", "t": "a b"}\n'),
+    ("escaped strings", '{"a": "x\\/y", "b": "tab\\there", "c": "\\u00e9", "d": "quote\\"q", "e": "\\ud83d\\ude00"}\n'),
+    ("non-ASCII strings", '{"caf\u00e9": "na\u00efve", "emoji": "\U0001F600"}\n'),
+    ("escaped key", '{"a\\u0062": 1}\n'),
+    ("step spelled with an escape", '{"st\\u0065p": 5, "a": 1}\n'),
+    ("repeated key", '{"a": 1, "b": 2, "a": 3}\n'),
+    ("repeated key through an escape", '{"a": 1, "\\u0061": 2}\n'),
+    ("repeated step", '{"step": 1, "a": 0.5, "step": 2}\n'),
+    ("nested values", '{"a": {"b": 1.50, "a": 2}, "c": [1, 2.50, "x"], "d": []}\n'),
+    ("64 keys", "{" + ", ".join('"k%d": %d' % (index, index) for index in range(64)) + "}\n"),
+    ("65 keys", "{" + ", ".join('"k%d": %d' % (index, index) for index in range(65)) + "}\n"),
+    ("65 keys, one repeated", "{" + ", ".join('"k%d": %d' % (index % 64, index) for index in range(65)) + "}\n"),
+    ("a plain line then a nested one", '{"a": 1}\n{"b": {"c": 2}}\n'),
+    ("a plain line then an invalid one", '{"a": 1}\n{"b": }\n'),
+    ("a plain line then an array", '{"a": 1}\n[1, 2]\n'),
+    ("an array", "[1, 2]\n"),
+    ("a number", "3\n"),
+    ("only whitespace", " \n\t\n"),
+    ("empty", ""),
+    ("two objects on one line", '{"a": 1} {"b": 2}\n'),
+    ("trailing comma", '{"a": 1,}\n'),
+    ("missing value", '{"a": }\n'),
+    ("unterminated", '{"a": 1\n'),
+    ("single quotes", "{'a': 1}\n"),
+    ("control character in a string", '{"a": "x\ty"}\n'),
+    ("leading zero", '{"a": 01}\n'),
+    ("bad literal", '{"a": tru}\n'),
+    ("minus without digits", '{"a": -}\n'),
+    ("exponent without digits", '{"a": 1e}\n'),
+]
+
+
+def random_scalar_texts(count):
+    generator = random.Random(20261202)
+    texts = []
+    for index in range(count):
+        lines = []
+        for _ in range(generator.randint(1, 6)):
+            record = {}
+            for _ in range(generator.randint(0, 9)):
+                key = generator.choice(["loss", "acc", "lr", "step", "time", "grad_norm", "k" + str(generator.randint(0, 20))])
+                kind = generator.randint(0, 9)
+                if kind < 3:
+                    value = repr(struct.unpack("<d", struct.pack("<Q", generator.getrandbits(64)))[0])
+                    if "nan" in value or "inf" in value:
+                        value = "NaN"
+                elif kind < 5:
+                    value = "%.*g" % (generator.randint(1, 17), generator.uniform(-1e3, 1e3) * 10 ** generator.randint(-8, 8))
+                elif kind < 6:
+                    value = "%.*f" % (generator.randint(1, 8), generator.uniform(-100, 100))
+                elif kind < 8:
+                    value = str(generator.randint(-10 ** generator.randint(1, 25), 10 ** generator.randint(1, 25)))
+                elif kind < 9:
+                    value = json.dumps("".join(generator.choice("ab c/\\\"\u00e9") for _ in range(generator.randint(0, 4))))
+                else:
+                    value = generator.choice(["true", "false", "null", "Infinity", "-Infinity"])
+                record[key] = value  # a later duplicate of a key replaces the text, as in most writers
+                if generator.random() < 0.05:
+                    record[key + " "] = value
+            body = generator.choice([", ", ",", " , "]).join('"%s"%s%s' % (key, generator.choice([": ", ":", " : "]), value) for key, value in record.items())
+            if generator.random() < 0.05 and record:
+                first = next(iter(record))
+                body += ', "%s": 1' % first  # a repeated key
+            lines.append("{" + body + "}")
+        texts.append(("random %d" % index, "\n".join(lines) + generator.choice(["", "\n"])))
+    return texts
+
+
 def write_jsonl(name, rows):
     with open(os.path.join(HERE, name), "w", encoding="ascii", newline="\n") as file:
         for row in rows:
@@ -248,6 +365,13 @@ def main():
         [{"name": name, "input": text, "expected": expected_dump(text)} for name, text in NAMED_INPUTS],
     )
     write_jsonl("random_doubles.jsonl", random_double_cases())
+    write_jsonl(
+        "scalar_records.jsonl",
+        [
+            {"name": name, "input": text, "expected": scalar_lines(text)}
+            for name, text in SCALAR_TEXTS + random_scalar_texts(600)
+        ],
+    )
     write_jsonl(
         "errors.jsonl",
         [

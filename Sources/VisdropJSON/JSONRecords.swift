@@ -1,0 +1,124 @@
+/// Records given as JSON text: one object for the whole text, or one object per line (JSON Lines).
+///
+/// The text is first read as one document (so a pretty-printed object spanning lines is one
+/// record); when that fails, as JSON Lines, skipping lines that hold only whitespace.
+public enum JSONRecords {
+    /// The records of `bytes`, in order.
+    public static func parse(_ bytes: [UInt8], parser: JSONParser = JSONParser()) throws(JSONRecordsError)
+        -> [JSONObject]
+    {
+        let values: [JSONValue]
+        do {
+            values = [try parser.parse(bytes)]
+        } catch {
+            do { values = try parser.parseLines(bytes) } catch let lineError {
+                throw .invalidJSON(bytes.contains(UInt8(ascii: "\n")) ? lineError : error)
+            }
+        }
+        var records: [JSONObject] = []
+        records.reserveCapacity(values.count)
+        for (index, value) in values.enumerated() {
+            guard case .object(let record) = value else {
+                throw .notAnObject(record: values.count > 1 ? index + 1 : nil, typeName: value.typeName)
+            }
+            records.append(record)
+        }
+        guard !records.isEmpty else { throw .noRecords }
+        return records
+    }
+
+    /// Python's `json.dumps` lines of the records in `bytes`, after `record.setdefault(key, value)`.
+    public struct PythonLines: Sendable, Equatable {
+        /// One line per record, each ending in `\n`.
+        public var bytes: [UInt8]
+        /// How many records (and lines).
+        public var count: Int
+
+        /// Creates lines from their bytes and count.
+        public init(bytes: [UInt8] = [], count: Int = 0) {
+            self.bytes = bytes
+            self.count = count
+        }
+    }
+
+    /// The line Python writes for each record of `bytes` with
+    /// `json.dumps(record.setdefault(key, value) and record)`, exactly as
+    /// `parse(bytes)` followed by `JSONWriter.appendPythonJSON` would write them.
+    ///
+    /// Flat, plainly spelled JSON Lines (the common case: numbers and ASCII names) are re-spelled
+    /// straight from their text; anything else goes through `parse`.
+    public static func pythonLines(
+        _ bytes: [UInt8], settingDefault key: String, to value: JSONValue, parser: JSONParser = JSONParser()
+    ) throws(JSONRecordsError) -> PythonLines {
+        var defaultKey: [UInt8] = []
+        JSONWriter.appendPythonJSONString(key, to: &defaultKey)
+        var defaultValue: [UInt8] = []
+        JSONWriter.appendPythonJSON(value, to: &defaultValue)
+        if let lines = plainLines(bytes, defaultKey: defaultKey, defaultValue: defaultValue) { return lines }
+
+        var lines = PythonLines(bytes: [], count: 0)
+        for var record in try parse(bytes, parser: parser) {
+            _ = record.setDefault(value, forKey: key)
+            JSONWriter.appendPythonJSON(.object(record), to: &lines.bytes)
+            lines.bytes.append(UInt8(ascii: "\n"))
+            lines.count += 1
+        }
+        return lines
+    }
+
+    /// The fast path: every non-blank line a plain object (see `JSONScanner.appendPlainObject`);
+    /// `nil` when any line is not, or when there is no record at all.
+    static func plainLines(_ bytes: [UInt8], defaultKey: [UInt8], defaultValue: [UInt8]) -> PythonLines? {
+        guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { return nil }
+        return bytes.withUnsafeBufferPointer { text -> PythonLines? in
+            defaultKey.withUnsafeBufferPointer { key -> PythonLines? in
+                guard JSONScanner.isPlainString(key) else { return nil }
+                return defaultValue.withUnsafeBufferPointer { value -> PythonLines? in
+                    var lines = PythonLines(bytes: [], count: 0)
+                    // json.dumps adds a space after each ':' and ','; records rarely have more than 8 keys.
+                    lines.bytes.reserveCapacity(text.count + text.count / 8 + 64)
+                    var keys: [Range<Int>] = []
+                    var lineStart = 0
+                    while lineStart < text.count {
+                        var lineEnd = lineStart
+                        while lineEnd < text.count, text[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+                        var scanner = JSONScanner(
+                            bytes: text, start: lineStart, end: lineEnd, maximumDepth: 1)
+                        if !scanner.isAtEndAfterWhitespace() {
+                            guard
+                                scanner.appendPlainObject(
+                                    defaultKey: key, defaultValue: value, keys: &keys, to: &lines.bytes),
+                                scanner.isAtEndAfterWhitespace()
+                            else { return nil }
+                            lines.bytes.append(UInt8(ascii: "\n"))
+                            lines.count += 1
+                        }
+                        lineStart = lineEnd + 1
+                    }
+                    return lines.count > 0 ? lines : nil
+                }
+            }
+        }
+    }
+}
+
+/// Why JSON text does not hold records.
+public enum JSONRecordsError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Neither one JSON document nor JSON Lines.
+    case invalidJSON(JSONParseError)
+    /// A value that is not an object: the 1-based position among the records, or `nil` for the whole text.
+    case notAnObject(record: Int?, typeName: String)
+    /// Only whitespace.
+    case noRecords
+
+    /// What is wrong, and where.
+    public var description: String {
+        switch self {
+        case .invalidJSON(let error): return "invalid JSON: \(error)"
+        case .notAnObject(let record, let typeName):
+            let place = record.map { "record \($0) is" } ?? "the file holds"
+            return "\(place) a JSON \(typeName), but each scalar record must be an object"
+        case .noRecords: return "the file holds no records"
+        }
+    }
+}
