@@ -56,6 +56,7 @@ final class DropRun {
     private var scalarDescriptor: Int32 = -1
     private var scalarOffset = 0
     private var partialLine: [UInt8] = []
+    private var scalarChunk = [UInt8](repeating: 0, count: 1 << 20)
     private var cpuAtStart = BenchAgent.CPUSample()
 
     init(agent: BenchAgent) throws(BenchError) {
@@ -191,56 +192,69 @@ final class DropRun {
     }
 
     /// Reads what was appended to `scalars.json` since the last look and credits each whole line.
+    ///
+    /// This runs while the agent works, so it must cost little: a burst of JSON Lines files
+    /// appends megabytes at once, and a slow scan would delay the reading of the events that
+    /// follow (the sources' removals), charging the benchmark's own time to the agent.
     private func readScalarLines(at time: UInt64) {
         if scalarDescriptor < 0 {
             scalarDescriptor = open(agent.scalars, O_RDONLY | O_CLOEXEC)
             guard scalarDescriptor >= 0 else { return }
         }
-        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = chunk.withUnsafeMutableBytes {
+            let count = scalarChunk.withUnsafeMutableBytes {
                 pread(scalarDescriptor, $0.baseAddress, $0.count, off_t(scalarOffset))
             }
             guard count > 0 else { return }
             scalarOffset += count
-            for byte in chunk[0..<count] {
-                if byte == UInt8(ascii: "\n") {
-                    credit(line: partialLine, at: time)
-                    partialLine.removeAll(keepingCapacity: true)
-                } else {
-                    partialLine.append(byte)
+            scalarChunk.withUnsafeBufferPointer { chunk in
+                guard let base = chunk.baseAddress else { return }
+                var lineStart = 0
+                while lineStart < count, let newline = memchr(base + lineStart, 10, count - lineStart) {
+                    let lineEnd = base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    if partialLine.isEmpty {
+                        let line = UnsafeBufferPointer(rebasing: chunk[lineStart..<lineEnd])
+                        credit(step: Self.step(in: line), at: time)
+                    } else {
+                        partialLine.append(contentsOf: chunk[lineStart..<lineEnd])
+                        credit(step: partialLine.withUnsafeBufferPointer { Self.step(in: $0) }, at: time)
+                        partialLine.removeAll(keepingCapacity: true)
+                    }
+                    lineStart = lineEnd + 1
                 }
+                if lineStart < count { partialLine.append(contentsOf: chunk[lineStart..<count]) }
             }
         }
     }
 
-    private static let stepKey = Array(#""step": "#.utf8)
-
-    private func credit(line: [UInt8], at time: UInt64) {
-        guard let step = Self.step(in: line) else { return }
+    private func credit(step: Int?, at time: UInt64) {
+        guard let step else { return }
         let index = step / workload.recordsPerFile
         guard index >= 0, index < workload.files else { return }
         recordsSeen[index] += 1
         if recordsSeen[index] == workload.recordsPerFile { outputSeen(index, at: time) }
     }
 
+    private static let stepKey = Array(#""step": "#.utf8)
+
     /// The integer after the last `"step": ` in a line.
-    static func step(in line: [UInt8]) -> Int? {
+    static func step(in line: UnsafeBufferPointer<UInt8>) -> Int? {
         let key = stepKey
         guard line.count >= key.count else { return nil }
         var start = line.count - key.count
-        while start >= 0 {
-            if line[start..<(start + key.count)].elementsEqual(key) { break }
-            start -= 1
+        search: while start >= 0 {
+            for offset in 0..<key.count where line[start + offset] != key[offset] {
+                start -= 1
+                continue search
+            }
+            break
         }
         guard start >= 0 else { return nil }
         var value = 0
         var position = start + key.count
         var digits = 0
-        while position < line.count, let digit = Int(exactly: line[position]).map({ $0 - 48 }),
-            (0...9).contains(digit)
-        {
-            value = value * 10 + digit
+        while position < line.count, line[position] &- 48 < 10 {
+            value = value * 10 + Int(line[position] &- 48)
             position += 1
             digits += 1
         }
