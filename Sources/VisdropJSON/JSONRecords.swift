@@ -74,9 +74,9 @@ public enum JSONRecords {
             defaultKey.withUnsafeBufferPointer { key -> PythonLines? in
                 guard JSONScanner.isPlainString(key) else { return nil }
                 return defaultValue.withUnsafeBufferPointer { value -> PythonLines? in
-                    var lines = PythonLines(bytes: [], count: 0)
                     // json.dumps adds a space after each ':' and ','; records rarely have more than 8 keys.
-                    lines.bytes.reserveCapacity(text.count + text.count / 8 + 64)
+                    var output = ByteWriter(capacity: text.count + text.count / 8 + 64)
+                    var count = 0
                     var keys: [Range<Int>] = []
                     var lineStart = 0
                     while lineStart < text.count {
@@ -87,15 +87,15 @@ public enum JSONRecords {
                         if !scanner.isAtEndAfterWhitespace() {
                             guard
                                 scanner.appendPlainObject(
-                                    defaultKey: key, defaultValue: value, keys: &keys, to: &lines.bytes),
+                                    defaultKey: key, defaultValue: value, keys: &keys, to: &output),
                                 scanner.isAtEndAfterWhitespace()
                             else { return nil }
-                            lines.bytes.append(UInt8(ascii: "\n"))
-                            lines.count += 1
+                            output.append(UInt8(ascii: "\n"))
+                            count += 1
                         }
                         lineStart = lineEnd + 1
                     }
-                    return lines.count > 0 ? lines : nil
+                    return count > 0 ? PythonLines(bytes: output.bytes, count: count) : nil
                 }
             }
         }

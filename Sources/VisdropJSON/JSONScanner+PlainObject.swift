@@ -19,7 +19,7 @@ extension JSONScanner {
     /// `keys` is scratch space for the keys' byte ranges, reused across calls.
     mutating func appendPlainObject(
         defaultKey: UnsafeBufferPointer<UInt8>, defaultValue: UnsafeBufferPointer<UInt8>,
-        keys: inout [Range<Int>], to buffer: inout [UInt8]
+        keys: inout [Range<Int>], to buffer: inout ByteWriter
     ) -> Bool {
         keys.removeAll(keepingCapacity: true)
         skipWhitespace()
@@ -69,7 +69,7 @@ extension JSONScanner {
     }
 
     /// Appends `json.dumps`' separator: the `,` or `:` and a space.
-    private static func appendSeparator(_ mark: UInt8, to buffer: inout [UInt8]) {
+    private static func appendSeparator(_ mark: UInt8, to buffer: inout ByteWriter) {
         buffer.append(mark)
         buffer.append(UInt8(ascii: " "))
     }
@@ -99,7 +99,7 @@ extension JSONScanner {
     }
 
     /// Appends a plain value's `json.dumps` spelling and moves past it.
-    private mutating func appendPlainValue(to buffer: inout [UInt8]) -> Bool {
+    private mutating func appendPlainValue(to buffer: inout ByteWriter) -> Bool {
         guard position < end else { return false }
         let start = position
         switch bytes[position] {
@@ -119,7 +119,11 @@ extension JSONScanner {
             case .float(let text):
                 guard !Self.isShortFixedRepr(text) else { break }
                 guard let double = Self.double(text) else { return false }
-                JSONWriter.appendPythonJSON(.float(double), to: &buffer)
+                if double.isFinite {
+                    PythonFloatFormatter.appendRepr(of: double, to: &buffer)
+                } else {
+                    PythonFloatFormatter.append(double < 0 ? "-Infinity" : "Infinity", to: &buffer)
+                }
                 return true
             }
         case UInt8(ascii: "t"): guard (try? expectLiteral("true")) != nil else { return false }

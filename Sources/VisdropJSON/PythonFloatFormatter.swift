@@ -6,18 +6,18 @@
 /// `d.ddde±XX` with at least two exponent digits and no `.0` on a one-digit mantissa.
 enum PythonFloatFormatter {
     /// Appends `repr(value)`: `nan`, `inf` and `-inf` for the non-finite values.
-    static func appendRepr(of value: Double, to buffer: inout [UInt8]) {
+    static func appendRepr(of value: Double, to buffer: inout some ByteSink & ~Copyable) {
         if value.isNaN {
-            buffer.append(contentsOf: "nan".utf8)
+            append("nan", to: &buffer)
             return
         }
         if value.sign == .minus { buffer.append(UInt8(ascii: "-")) }
         if value.isInfinite {
-            buffer.append(contentsOf: "inf".utf8)
+            append("inf", to: &buffer)
             return
         }
         if value == 0 {
-            buffer.append(contentsOf: "0.0".utf8)
+            append("0.0", to: &buffer)
             return
         }
         var description = value.magnitude.description
@@ -73,7 +73,7 @@ enum PythonFloatFormatter {
     }
 
     private static func appendFixed(
-        digits: UnsafeBufferPointer<UInt8>, decimalPoint: Int, to buffer: inout [UInt8]
+        digits: UnsafeBufferPointer<UInt8>, decimalPoint: Int, to buffer: inout some ByteSink & ~Copyable
     ) {
         if decimalPoint <= 0 {
             buffer.append(UInt8(ascii: "0"))
@@ -93,7 +93,7 @@ enum PythonFloatFormatter {
     }
 
     private static func appendScientific(
-        digits: UnsafeBufferPointer<UInt8>, exponent: Int, to buffer: inout [UInt8]
+        digits: UnsafeBufferPointer<UInt8>, exponent: Int, to buffer: inout some ByteSink & ~Copyable
     ) {
         buffer.append(digits[0])
         if digits.count > 1 {
@@ -106,5 +106,11 @@ enum PythonFloatFormatter {
         if magnitude >= 100 { buffer.append(UInt8(ascii: "0") + UInt8(magnitude / 100)) }
         buffer.append(UInt8(ascii: "0") + UInt8(magnitude / 10 % 10))
         buffer.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+    }
+
+    /// Appends an ASCII literal.
+    static func append(_ literal: StaticString, to buffer: inout some ByteSink & ~Copyable) {
+        buffer.append(
+            contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 }
