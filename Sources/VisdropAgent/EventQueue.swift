@@ -50,8 +50,43 @@ final class EventQueue: Sendable {
     /// Whether `stop()` was called.
     var isStopped: Bool { state.withLock { $0.stopped } }
 
+    /// How long the queue must stay quiet after waking the consumer before it hands out a batch.
+    static let lingerQuietNanoseconds: UInt64 = 200_000
+    /// The longest the consumer lingers for more events after waking.
+    static let lingerLimitNanoseconds: UInt64 = 5_000_000
+
+    /// `batch` and the events that follow it closely (see `takeBatch`), up to `limit` in all.
+    private func lingered(_ batch: [WatchEvent], limit: Int) -> [WatchEvent] {
+        var batch = batch
+        let deadline = DispatchTime.now().uptimeNanoseconds + Self.lingerLimitNanoseconds
+        while batch.count < limit {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { break }
+            let quietUntil = min(deadline, now + Self.lingerQuietNanoseconds)
+            guard doorbell.wait(timeout: DispatchTime(uptimeNanoseconds: quietUntil)) == .success else {
+                break
+            }
+            let more: [WatchEvent]? = state.withLock { state in
+                guard !state.stopped else { return nil }
+                let count = min(limit - batch.count, state.ready.count)
+                defer { state.ready.removeFirst(count) }
+                return Array(state.ready.prefix(count))
+            }
+            guard let more else { break }
+            batch += more
+        }
+        return batch
+    }
+
     /// Waits for events and returns up to `limit` of them, oldest first; nil once stopped.
+    ///
+    /// Group commit: when the consumer had to wait, the first event of a burst wakes it, and it
+    /// takes the batch only once no event came for `lingerQuietNanoseconds` (at most
+    /// `lingerLimitNanoseconds` after waking). A burst of files is then filed as one batch with
+    /// one round of flushes, instead of a first batch of the few files renamed before it woke
+    /// up, whose flushes the rest would wait behind; a lone file waits 0.2 ms longer.
     func takeBatch(limit: Int) -> [WatchEvent]? {
+        var waited = false
         while true {
             let now = DispatchTime.now().uptimeNanoseconds
             let (batch, nextDue): ([WatchEvent]?, UInt64?) = state.withLock { state in
@@ -72,7 +107,11 @@ final class EventQueue: Sendable {
                 return (batch, nextDue)
             }
             guard let batch else { return nil }
-            if !batch.isEmpty { return batch }
+            if !batch.isEmpty {
+                if waited, batch.count < limit { return lingered(batch, limit: limit) }
+                return batch
+            }
+            waited = true
             if let nextDue {
                 _ = doorbell.wait(timeout: DispatchTime(uptimeNanoseconds: max(nextDue, now + 1)))
             } else {
