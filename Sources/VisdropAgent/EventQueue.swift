@@ -51,18 +51,25 @@ final class EventQueue: Sendable {
     var isStopped: Bool { state.withLock { $0.stopped } }
 
     /// How long the queue must stay quiet after waking the consumer before it hands out a batch.
-    static let lingerQuietNanoseconds: UInt64 = 200_000
+    let lingerQuietNanoseconds: UInt64
     /// The longest the consumer lingers for more events after waking.
-    static let lingerLimitNanoseconds: UInt64 = 5_000_000
+    let lingerLimitNanoseconds: UInt64
+
+    /// Creates a queue whose consumer, once woken, lingers until events are quiet for
+    /// `lingerQuietNanoseconds` (0.2 ms), at most `lingerLimitNanoseconds` (5 ms).
+    init(lingerQuietNanoseconds: UInt64 = 200_000, lingerLimitNanoseconds: UInt64 = 5_000_000) {
+        self.lingerQuietNanoseconds = lingerQuietNanoseconds
+        self.lingerLimitNanoseconds = lingerLimitNanoseconds
+    }
 
     /// `batch` and the events that follow it closely (see `takeBatch`), up to `limit` in all.
     private func lingered(_ batch: [WatchEvent], limit: Int) -> [WatchEvent] {
         var batch = batch
-        let deadline = DispatchTime.now().uptimeNanoseconds + Self.lingerLimitNanoseconds
+        let deadline = DispatchTime.now().uptimeNanoseconds + lingerLimitNanoseconds
         while batch.count < limit {
             let now = DispatchTime.now().uptimeNanoseconds
             guard now < deadline else { break }
-            let quietUntil = min(deadline, now + Self.lingerQuietNanoseconds)
+            let quietUntil = min(deadline, now + lingerQuietNanoseconds)
             guard doorbell.wait(timeout: DispatchTime(uptimeNanoseconds: quietUntil)) == .success else {
                 break
             }
