@@ -1,14 +1,30 @@
 import VisdropFileSystem
 
 /// The bytes of a scalar-journal record: a checksummed list of sources and targets, optionally
-/// followed by the appended mark.
+/// followed by the appended mark; or the idle line when no batch is under way.
 ///
 /// Layout (text, one item per line, paths length-prefixed so any byte may occur in them):
 /// `visdrop-journal 1`, then `S <device> <inode> <size> <mtime> <byte count> <path>` per source,
 /// `T <length> <byte count> <path>` per target, and `end <checksum>`, the FNV-1a hash of
-/// everything before it. The appended mark is the line `appended ok` right after it; a torn mark
-/// reads as no mark.
+/// everything before it. The appended mark is the line `appended <checksum>` right after it,
+/// naming the record it marks; a torn mark reads as no mark. The journal file never shrinks
+/// (`RecordFile`), so whatever follows the record or the idle line is left from a longer one
+/// and ignored — which is why the mark names its record: bytes left from an older record's mark
+/// cannot pass for this one's.
 enum JournalRecord {
+    /// What the journal file says.
+    enum Contents: Equatable {
+        /// No batch under way: an empty file, or the idle line.
+        case idle
+        /// A batch's intent, and whether its lines were marked durable.
+        case batch(ScalarJournal.Intent, appended: Bool)
+        /// Neither: torn by a crash, or not a journal.
+        case unreadable
+    }
+
+    /// The line written over the record once its batch is done.
+    static let idle = Array("visdrop-journal idle\n".utf8)
+
     static func encode(_ intent: ScalarJournal.Intent) -> [UInt8] {
         var bytes = Array("visdrop-journal 1\n".utf8)
         for source in intent.sources {
@@ -23,13 +39,17 @@ enum JournalRecord {
         return bytes
     }
 
-    /// The line `markAppended` adds after a record.
-    static var appendedMark: [UInt8] { Array("appended ok\n".utf8) }
+    /// The line `markAppended` writes right after `record`.
+    static func appendedMark(for record: [UInt8]) -> [UInt8] {
+        Array("appended \(checksum(record))\n".utf8)
+    }
 
-    /// The intent and whether the appended mark follows it; nil when the record is torn or foreign.
-    static func decode(_ bytes: [UInt8]) -> (ScalarJournal.Intent, appended: Bool)? {
+    static func decode(_ bytes: [UInt8]) -> Contents {
+        if bytes.isEmpty || bytes.starts(with: idle) { return .idle }
         var reader = Reader(bytes: bytes)
-        guard reader.word() == "visdrop-journal", reader.word() == "1", reader.endOfLine() else { return nil }
+        guard reader.word() == "visdrop-journal", reader.word() == "1", reader.endOfLine() else {
+            return .unreadable
+        }
         var intent = ScalarJournal.Intent(sources: [], targets: [])
         while true {
             let lineStart = reader.position
@@ -38,23 +58,24 @@ enum JournalRecord {
                 guard let device = reader.number().flatMap(UInt64.init(exactly:)),
                     let inode = reader.number().flatMap(UInt64.init(exactly:)), let size = reader.number(),
                     let time = reader.number(), let path = reader.path(), reader.endOfLine()
-                else { return nil }
+                else { return .unreadable }
                 let identity = FileSystem.FileIdentity(
                     device: device, inode: inode, size: Int(size), modificationTime: time)
                 intent.sources.append(.init(path: path, identity: identity))
             case "T":
                 guard let length = reader.number(), let path = reader.path(), reader.endOfLine() else {
-                    return nil
+                    return .unreadable
                 }
                 intent.targets.append(.init(path: path, length: Int(length)))
             case "end":
                 guard let sum = reader.number(), sum == checksum(bytes[..<lineStart]),
                     reader.endOfLine()
-                else { return nil }
-                let rest = bytes[reader.position...]
-                return (intent, rest.elementsEqual(appendedMark))
+                else { return .unreadable }
+                let record = Array(bytes[..<reader.position])
+                return .batch(
+                    intent, appended: bytes[reader.position...].starts(with: appendedMark(for: record)))
             default:
-                return nil
+                return .unreadable
             }
         }
     }

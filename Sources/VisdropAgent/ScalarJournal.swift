@@ -9,7 +9,7 @@ import VisdropFileSystem
 /// 2. append the lines, then flush the output file system;
 /// 3. `markAppended`: record that the lines are durable, flushed;
 /// 4. remove the sources and flush their directories;
-/// 5. `commit`: empty the record.
+/// 5. `commit`: write the idle line over the record.
 ///
 /// After a crash, `recover` finds the record: without the appended mark, every target is cut
 /// back to its recorded length and the sources (all still in the drop folder) are filed
@@ -37,6 +37,8 @@ final class ScalarJournal {
 
     private let file: RecordFile
     private let durable: Bool
+    /// The record of the batch under way, for its appended mark.
+    private var record: [UInt8] = []
     private let logger: Logger
 
     /// Opens (and locks) the journal in `stateDirectory`; fails when another agent holds it.
@@ -48,36 +50,49 @@ final class ScalarJournal {
 
     /// Step 1: records the batch before any append.
     func begin(_ intent: Intent) throws(FileSystemError) {
-        try file.replace(with: JournalRecord.encode(intent), durable: durable)
+        record = JournalRecord.encode(intent)
+        try file.write(record, at: 0, durable: durable)
     }
 
     /// Step 3: records that the batch's lines are durable.
     func markAppended() throws(FileSystemError) {
-        try file.append(JournalRecord.appendedMark, durable: durable)
+        try file.write(JournalRecord.appendedMark(for: record), at: record.count, durable: durable)
     }
 
     /// Step 5: forgets the batch.
     func commit() {
-        do { try file.clear() } catch {
+        do { try clear() } catch {
             // A stale record whose sources are gone is harmless: recovery finds nothing to do.
             logger.debug("could not clear the scalar journal", metadata: ["error": "\(error)"])
         }
     }
 
+    /// Writes the idle line over the record (not flushed: an idle journal and a finished
+    /// batch's record must mean the same).
+    private func clear() throws(FileSystemError) {
+        record = []
+        try file.write(JournalRecord.idle, at: 0, durable: false)
+    }
+
     /// Undoes an append that failed before step 3: cuts every target back and forgets the batch.
     func rollBack(_ intent: Intent) throws(FileSystemError) {
         try cutBack(intent.targets)
-        try file.clear()
+        try clear()
     }
 
     /// Finishes or undoes the batch a crash interrupted; `dispose` removes (or archives) a filed source.
     func recover(dispose: (String) throws(FileSystemError) -> Void) throws(FileSystemError) {
-        let bytes = try file.read()
-        guard !bytes.isEmpty else { return }
-        guard let (intent, appended) = JournalRecord.decode(bytes) else {
-            logger.warning("ignoring a torn scalar journal record", metadata: ["path": "\(file.path)"])
-            try file.clear()
+        let intent: Intent
+        let appended: Bool
+        switch JournalRecord.decode(try file.read()) {
+        case .idle:
             return
+        case .unreadable:
+            logger.warning("ignoring a torn scalar journal record", metadata: ["path": "\(file.path)"])
+            try clear()
+            return
+        case .batch(let batch, let mark):
+            (intent, appended) = (batch, mark)
         }
         if appended {
             var disposed = 0
@@ -94,7 +109,7 @@ final class ScalarJournal {
                 "undid a batch interrupted before its lines were durable; its files are filed again",
                 metadata: ["sources": "\(intent.sources.count)"])
         }
-        try file.clear()
+        try clear()
     }
 
     private func cutBack(_ targets: [Target]) throws(FileSystemError) {

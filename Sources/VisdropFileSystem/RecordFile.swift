@@ -7,7 +7,11 @@
 /// A small file rewritten in place and flushed with `fdatasync`: the home of a write-ahead record.
 ///
 /// Rewriting in place costs one flush, where a new file renamed over the old one costs three
-/// (file, rename, directory). A crash can tear a rewrite, so records carry their own checksum.
+/// (file, rename, directory). The file never shrinks: freeing its blocks would make the next
+/// rewrite allocate them again (more metadata to flush), and on a file system mounted with
+/// `discard` every truncation waits for the disk to discard the freed blocks. So a record must
+/// say where it ends (bytes after it are left from longer ones), and carry its own checksum, as
+/// a crash can tear a rewrite.
 /// The file is locked (`flock`) for as long as this object lives, so two processes never share it.
 public final class RecordFile {
     /// The file's path.
@@ -45,30 +49,11 @@ public final class RecordFile {
         return Array(bytes[..<filled])
     }
 
-    /// Replaces the contents with `bytes`; with `durable`, flushed before returning.
-    public func replace(with bytes: [UInt8], durable: Bool) throws(FileSystemError) {
-        try write(bytes, at: 0)
-        guard ftruncate(descriptor, off_t(bytes.count)) == 0 else {
-            throw FileSystemError(errno: errno, operation: "truncate", path: path)
-        }
+    /// Writes `bytes` at `offset` (0 to rewrite the record), leaving any bytes after them as they
+    /// were; with `durable`, flushed before returning.
+    public func write(_ bytes: [UInt8], at offset: Int, durable: Bool) throws(FileSystemError) {
+        try write(bytes, at: offset)
         if durable { try flush() }
-    }
-
-    /// Adds `bytes` at the end; with `durable`, flushed before returning.
-    public func append(_ bytes: [UInt8], durable: Bool) throws(FileSystemError) {
-        var info = stat()
-        guard fstat(descriptor, &info) == 0 else {
-            throw FileSystemError(errno: errno, operation: "fstat", path: path)
-        }
-        try write(bytes, at: Int(info.st_size))
-        if durable { try flush() }
-    }
-
-    /// Empties the file (not flushed: an empty record and a stale one must mean the same).
-    public func clear() throws(FileSystemError) {
-        guard ftruncate(descriptor, 0) == 0 else {
-            throw FileSystemError(errno: errno, operation: "truncate", path: path)
-        }
     }
 
     private func write(_ bytes: [UInt8], at offset: Int) throws(FileSystemError) {

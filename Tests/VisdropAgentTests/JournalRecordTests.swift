@@ -1,0 +1,67 @@
+import Testing
+import VisdropFileSystem
+
+@testable import VisdropAgent
+
+/// The scalar journal's bytes as the file holds them: the file never shrinks, so a record is
+/// read with whatever a longer, older one left after it.
+@Suite("scalar journal record")
+struct JournalRecordTests {
+    private static func intent(sources: Int, inode: UInt64, targetLength: Int) -> ScalarJournal.Intent {
+        ScalarJournal.Intent(
+            sources: (0..<sources).map {
+                .init(
+                    path: "/drop/run/m_\($0).json",
+                    identity: FileSystem.FileIdentity(
+                        device: 2049, inode: inode + UInt64($0), size: 90, modificationTime: 1_700_000_000))
+            },
+            targets: [.init(path: "/out/run/scalars.json", length: targetLength)])
+    }
+
+    /// `bytes` written over `file` from offset 0, as `RecordFile.write(_:at:durable:)` does.
+    private static func overwrite(_ file: [UInt8], with bytes: [UInt8]) -> [UInt8] {
+        bytes + file.dropFirst(bytes.count)
+    }
+
+    @Test("a record with its own mark is appended; without one it is not")
+    func markNamesItsRecord() {
+        let intent = Self.intent(sources: 3, inode: 100, targetLength: 4096)
+        let record = JournalRecord.encode(intent)
+        #expect(JournalRecord.decode(record) == .batch(intent, appended: false))
+        let marked = record + JournalRecord.appendedMark(for: record)
+        #expect(JournalRecord.decode(marked) == .batch(intent, appended: true))
+    }
+
+    @Test("an older record's mark left after a new record does not mark it")
+    func staleMarkIsIgnored() {
+        let old = JournalRecord.encode(Self.intent(sources: 3, inode: 100, targetLength: 4096))
+        let file = old + JournalRecord.appendedMark(for: old) + Array(repeating: UInt8(ascii: "x"), count: 64)
+        // Same length as the old record (one digit of the target length differs), so the old mark
+        // sits exactly where this record's would go.
+        let sameLength = Self.intent(sources: 3, inode: 100, targetLength: 5096)
+        let newRecord = JournalRecord.encode(sameLength)
+        #expect(newRecord.count == old.count)
+        #expect(
+            JournalRecord.decode(Self.overwrite(file, with: newRecord)) == .batch(sameLength, appended: false)
+        )
+        let shorter = Self.intent(sources: 1, inode: 200, targetLength: 7)
+        #expect(
+            JournalRecord.decode(Self.overwrite(file, with: JournalRecord.encode(shorter)))
+                == .batch(shorter, appended: false))
+    }
+
+    @Test("the idle line over a record, and an empty file, mean no batch")
+    func idle() {
+        let record = JournalRecord.encode(Self.intent(sources: 2, inode: 7, targetLength: 0))
+        #expect(JournalRecord.decode(Self.overwrite(record, with: JournalRecord.idle)) == .idle)
+        #expect(JournalRecord.decode([]) == .idle)
+    }
+
+    @Test("a torn record is unreadable")
+    func tornRecord() {
+        var record = JournalRecord.encode(Self.intent(sources: 2, inode: 7, targetLength: 10))
+        record[record.count / 2] ^= 0x01
+        #expect(JournalRecord.decode(record) == .unreadable)
+        #expect(JournalRecord.decode(Array("not a journal\n".utf8)) == .unreadable)
+    }
+}
