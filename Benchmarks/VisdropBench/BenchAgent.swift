@@ -17,6 +17,13 @@ final class BenchAgent {
     let root: String
     var stage: String { Bench.join(root, "stage") }
     var drop: String { Bench.join(root, "drop") }
+
+    /// Waits until visdrop's trash folder (`DROP/.visdrop-trash`) is empty; the peer deletes as it goes.
+    func waitForBackgroundDeletions(timeoutSeconds: Double) {
+        let trash = Bench.join(drop, ".visdrop-trash")
+        let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
+        while !Bench.list(trash).isEmpty, Bench.now() < deadline { Bench.sleep(milliseconds: 20) }
+    }
     var out: String { Bench.join(root, "out") }
     var images: String { Bench.join(out, "vis_image") }
     var scalars: String { Bench.join(out, "scalars.json") }

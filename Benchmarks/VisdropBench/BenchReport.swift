@@ -126,6 +126,12 @@ struct BenchReport {
                 ourIdleNanoseconds < UInt64(idleSeconds) * 100_000))
         lines.append(
             row(
+                "… each round", "ms",
+                ourIdle.map { Bench.fixed(Double($0.nanoseconds) / 1e6, 3) }.joined(separator: ", "),
+                theirIdle.map { Bench.fixed(Double($0.nanoseconds) / 1e6, 3) }.joined(separator: ", "),
+                "", "", nil))
+        lines.append(
+            row(
                 "… in clock ticks (1/\(sysconf(Int32(_SC_CLK_TCK))) s, /proc/PID/stat; a running total "
                     + "rounded down, so any CPU at all can step it by one)", "ticks",
                 "\(ourIdleTicks)", "\(theirIdle.map(\.ticks).max() ?? 0)", "", "", nil))

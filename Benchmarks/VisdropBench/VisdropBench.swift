@@ -178,6 +178,9 @@ struct VisdropBench: ParsableCommand {
                         + "p99 \(Bench.fixed(Double(result.latency.valueAtPercentile(99)) / 1000, 2)) ms, "
                         + "peak RSS \(Bench.fixed(Double(result.peakResidentBytes) / 1_048_576, 1)) MiB")
                 report.add(workload: workload, side: run.agent.side, result)
+                // visdrop deletes filed sources in the background once filing pauses: let it
+                // finish before the other agent's run, so that neither pays for the other's work.
+                run.agent.waitForBackgroundDeletions(timeoutSeconds: 60)
             }
         }
         report.addLifetimePeak(side: .visdrop, bytes: visdropAgent.peakResidentBytes())

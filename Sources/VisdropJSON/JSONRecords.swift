@@ -41,9 +41,9 @@ public enum JSONRecords {
         }
     }
 
-    /// The line Python writes for each record of `bytes` with
-    /// `json.dumps(record.setdefault(key, value) and record)`, exactly as
-    /// `parse(bytes)` followed by `JSONWriter.appendPythonJSON` would write them.
+    /// The line Python writes for each record of `bytes` after `record.setdefault(key, value)`:
+    /// `json.dumps(record)` and a newline — the same bytes as `parse(bytes)` followed by
+    /// `JSONWriter.appendPythonJSON` for each record.
     ///
     /// Flat, plainly spelled JSON Lines (the common case: numbers and ASCII names) are re-spelled
     /// straight from their text; anything else goes through `parse`.

@@ -195,7 +195,7 @@ struct JSONScanner {
     }
 
     /// Refuses an integer literal longer than Python's default limit, as `json.loads` does.
-    func checkIntegerLength(_ text: UnsafeBufferPointer<UInt8>, start: Int) throws(JSONParseError) {
+    private func checkIntegerLength(_ text: UnsafeBufferPointer<UInt8>, start: Int) throws(JSONParseError) {
         let digitCount = text.count - (text.first == UInt8(ascii: "-") ? 1 : 0)
         guard digitCount <= Self.integerDigitLimit else {
             throw .integerTooLong(
