@@ -37,11 +37,6 @@ struct ByteWriter: ~Copyable, ByteSink {
         count += bytes.count
     }
 
-    /// Forgets the bytes from `position` on (a line that turned out not to be plain).
-    mutating func truncate(to position: Int) {
-        count = min(count, position)
-    }
-
     /// The bytes written, as an array.
     var bytes: [UInt8] {
         Array(UnsafeBufferPointer(start: base, count: count))
