@@ -50,14 +50,18 @@ extension DropFiler {
         CrashWindow.widen()
         // Only the drop folders need flushing, so that a filed source cannot come back after a
         // power loss; where it went in the trash does not matter.
+        var removalsAreDurable = true
         if options.durable {
             for folder in folders.values {
                 do { try folder.sync() } catch {
+                    removalsAreDurable = false
                     logger.error("could not flush the drop folder", metadata: ["error": "\(error)"])
                 }
             }
         }
-        if pendingIntent != nil { journal.commit() }
+        // Until the removals are on disk, the marked record must stay: after a power cut,
+        // recovery removes the sources that came back instead of filing them again.
+        if pendingIntent != nil, removalsAreDurable { journal.commit() }
         pendingIntent = nil
         if trashFolder != nil { trash.ring(files: filed.count, bytes: trashedBytes) }
     }

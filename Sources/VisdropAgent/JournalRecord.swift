@@ -4,13 +4,17 @@ import VisdropFileSystem
 /// followed by the appended mark; or the idle line when no batch is under way.
 ///
 /// Layout (text, one item per line, paths length-prefixed so any byte may occur in them):
-/// `visdrop-journal 1`, then `S <device> <inode> <size> <mtime> <byte count> <path>` per source,
-/// `T <length> <byte count> <path>` per target, and `end <checksum>`, the FNV-1a hash of
+/// `visdrop-journal 2 <sequence>`, then `S <device> <inode> <size> <mtime> <byte count> <path>` per
+/// source, `T <length> <byte count> <path>` per target, and `end <checksum>`, the FNV-1a hash of
 /// everything before it. The appended mark is the line `appended <checksum>` right after it,
 /// naming the record it marks; a torn mark reads as no mark. The journal file never shrinks
 /// (`RecordFile`), so whatever follows the record or the idle line is left from a longer one
-/// and ignored — which is why the mark names its record: bytes left from an older record's mark
-/// cannot pass for this one's.
+/// and ignored — which is why the mark names its record, and why every record carries a new
+/// sequence number: bytes left from an older record's mark cannot pass for this one's, even when
+/// a batch is retried with the same files and target lengths.
+///
+/// Version 1 (before the file stopped shrinking) is still read: its file ended with the record,
+/// or with the record and the line `appended ok`.
 enum JournalRecord {
     /// What the journal file says.
     enum Contents: Equatable {
@@ -25,8 +29,9 @@ enum JournalRecord {
     /// The line written over the record once its batch is done.
     static let idle = Array("visdrop-journal idle\n".utf8)
 
-    static func encode(_ intent: ScalarJournal.Intent) -> [UInt8] {
-        var bytes = Array("visdrop-journal 1\n".utf8)
+    /// The record of `intent`; `sequence` makes it differ from every earlier record.
+    static func encode(_ intent: ScalarJournal.Intent, sequence: UInt64) -> [UInt8] {
+        var bytes = Array("visdrop-journal 2 \(sequence)\n".utf8)
         for source in intent.sources {
             let path = Array(source.path.utf8)
             bytes += Array("S \(source.identity) \(path.count) ".utf8) + path + [UInt8(ascii: "\n")]
@@ -47,7 +52,9 @@ enum JournalRecord {
     static func decode(_ bytes: [UInt8]) -> Contents {
         if bytes.isEmpty || bytes.starts(with: idle) { return .idle }
         var reader = Reader(bytes: bytes)
-        guard reader.word() == "visdrop-journal", reader.word() == "1", reader.endOfLine() else {
+        guard reader.word() == "visdrop-journal" else { return .unreadable }
+        let version = reader.word()
+        guard version == "1" || (version == "2" && reader.number() != nil), reader.endOfLine() else {
             return .unreadable
         }
         var intent = ScalarJournal.Intent(sources: [], targets: [])
@@ -71,9 +78,12 @@ enum JournalRecord {
                 guard let sum = reader.number(), sum == checksum(bytes[..<lineStart]),
                     reader.endOfLine()
                 else { return .unreadable }
+                let rest = bytes[reader.position...]
+                guard version == "2" else {
+                    return .batch(intent, appended: rest.elementsEqual(Array("appended ok\n".utf8)))
+                }
                 let record = Array(bytes[..<reader.position])
-                return .batch(
-                    intent, appended: bytes[reader.position...].starts(with: appendedMark(for: record)))
+                return .batch(intent, appended: rest.starts(with: appendedMark(for: record)))
             default:
                 return .unreadable
             }

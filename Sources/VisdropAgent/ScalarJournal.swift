@@ -1,6 +1,10 @@
 import Logging
 import VisdropFileSystem
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Makes filing scalar files exactly-once across crashes, for a whole batch of files at a time.
 ///
 /// The protocol, per batch (see the README's "Guarantees"):
@@ -39,6 +43,8 @@ final class ScalarJournal {
     private let durable: Bool
     /// The record of the batch under way, for its appended mark.
     private var record: [UInt8] = []
+    /// The next record's sequence number: no two records are the same bytes (see `JournalRecord`).
+    private var sequence: UInt64
     private let logger: Logger
 
     /// Opens (and locks) the journal in `stateDirectory`; fails when another agent holds it.
@@ -46,11 +52,16 @@ final class ScalarJournal {
         self.file = try RecordFile(path: Path.join(stateDirectory, "scalar-journal"))
         self.durable = durable
         self.logger = logger
+        // Starting from the clock keeps the numbers of successive runs apart too.
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        sequence = UInt64(max(0, now.tv_sec)) &* 1_000_000_000 &+ UInt64(max(0, now.tv_nsec))
     }
 
     /// Step 1: records the batch before any append.
     func begin(_ intent: Intent) throws(FileSystemError) {
-        record = JournalRecord.encode(intent)
+        sequence &+= 1
+        record = JournalRecord.encode(intent, sequence: sequence)
         try file.write(record, at: 0, durable: durable)
     }
 
@@ -96,10 +107,14 @@ final class ScalarJournal {
         }
         if appended {
             var disposed = 0
+            var folders = Set<String>()
             for source in intent.sources where FileSystem.identity(at: source.path) == source.identity {
                 try dispose(source.path)
+                folders.insert(Path.directory(of: source.path))
                 disposed += 1
             }
+            // The removals must be on disk before the idle line can be.
+            if durable { for folder in folders { try FileSystem.syncDirectory(folder) } }
             logger.notice(
                 "finished a batch interrupted after its lines were written",
                 metadata: ["sources": "\(intent.sources.count)", "removed-now": "\(disposed)"])
@@ -116,6 +131,8 @@ final class ScalarJournal {
         for target in targets {
             guard let size = FileSystem.size(at: target.path), size > target.length else { continue }
             try FileSystem.truncate(target.path, to: target.length)
+            // The cut must be on disk before the idle line can be (a rare path: flush at once).
+            if durable { try FileSystem.syncFile(at: target.path) }
             logger.notice(
                 "cut back an unfinished append",
                 metadata: ["file": "\(target.path)", "removed-bytes": "\(size - target.length)"])
