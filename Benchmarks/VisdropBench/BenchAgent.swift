@@ -39,7 +39,16 @@ final class BenchAgent {
 
     /// Starts `command` (the first element is the executable) with output to `agent.log`.
     func start(_ command: [String]) throws(BenchError) {
-        pid = try Self.spawn(command, output: log, errorsToOutput: true)
+        pid = try Self.spawn(Self.diesWithBenchmark(command), output: log, errorsToOutput: true)
+    }
+
+    private static let setpriv = "/usr/bin/setpriv"
+
+    /// `command` run so that the kernel kills it when the benchmark exits, even by a crash:
+    /// util-linux's `setpriv --pdeathsig KILL` sets the parent-death signal and then execs the
+    /// command under the same pid (the benchmark's `/proc` readings stay the agent's).
+    private static func diesWithBenchmark(_ command: [String]) -> [String] {
+        Bench.exists(setpriv) ? [setpriv, "--pdeathsig", "KILL", "--"] + command : command
     }
 
     /// Starts a process with standard input from /dev/null and standard output appended to `output`.
