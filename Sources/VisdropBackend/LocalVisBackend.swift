@@ -162,12 +162,8 @@ public final class LocalVisBackend: Sendable {
         batch records: [JSONObject], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
     ) throws(LocalVisBackendError) -> [ScalarAppend] {
         if let filePath { try validate(filePath: filePath) }
-        var lines: [UInt8] = []
-        for var record in records {
-            if !record.contains("step") { record["step"] = step }
-            Self.appendLine(for: record, to: &lines)
-        }
-        return try appends(of: lines, filePath: filePath)
+        let lines = JSONRecords.pythonLines(of: records, settingDefault: "step", to: step)
+        return try appends(of: lines.bytes, filePath: filePath)
     }
 
     /// The appends `addScalars` would make for each record of `jsonText` — one JSON object, or
@@ -217,13 +213,9 @@ public final class LocalVisBackend: Sendable {
     /// The exact bytes of a scalar line: Python's `json.dumps(record)` and a newline.
     public static func line(for record: JSONObject) -> [UInt8] {
         var bytes: [UInt8] = []
-        appendLine(for: record, to: &bytes)
-        return bytes
-    }
-
-    private static func appendLine(for record: JSONObject, to bytes: inout [UInt8]) {
         JSONWriter.appendPythonJSON(.object(record), to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     /// Checks an `addScalars` `filePath` the way mmengine does, and keeps it inside the save directory.

@@ -55,13 +55,19 @@ public enum JSONRecords {
         var defaultValue: [UInt8] = []
         JSONWriter.appendPythonJSON(value, to: &defaultValue)
         if let lines = plainLines(bytes, defaultKey: defaultKey, defaultValue: defaultValue) { return lines }
+        return pythonLines(of: try parse(bytes, parser: parser), settingDefault: key, to: value)
+    }
 
-        var lines = PythonLines(bytes: [], count: 0)
-        for var record in try parse(bytes, parser: parser) {
+    /// The line Python writes for each of `records` after `record.setdefault(key, value)`:
+    /// `json.dumps(record)` and a newline.
+    public static func pythonLines(of records: [JSONObject], settingDefault key: String, to value: JSONValue)
+        -> PythonLines
+    {
+        var lines = PythonLines(bytes: [], count: records.count)
+        for var record in records {
             _ = record.setDefault(value, forKey: key)
             JSONWriter.appendPythonJSON(.object(record), to: &lines.bytes)
             lines.bytes.append(UInt8(ascii: "\n"))
-            lines.count += 1
         }
         return lines
     }

@@ -119,11 +119,7 @@ extension JSONScanner {
             case .float(let text):
                 guard !Self.isShortFixedRepr(text) else { break }
                 guard let double = Self.double(text) else { return false }
-                if double.isFinite {
-                    PythonFloatFormatter.appendRepr(of: double, to: &buffer)
-                } else {
-                    PythonFloatFormatter.append(double < 0 ? "-Infinity" : "Infinity", to: &buffer)
-                }
+                JSONWriter.appendPythonJSON(float: double, to: &buffer)
                 return true
             }
         case UInt8(ascii: "t"): guard (try? expectLiteral("true")) != nil else { return false }

@@ -22,13 +22,7 @@ public enum JSONWriter {
         case .integer(let integer):
             buffer.append(contentsOf: integer.decimalText.utf8)
         case .float(let double):
-            if double.isNaN {
-                buffer.append(contentsOf: "NaN".utf8)
-            } else if double.isInfinite {
-                buffer.append(contentsOf: (double < 0 ? "-Infinity" : "Infinity").utf8)
-            } else {
-                PythonFloatFormatter.appendRepr(of: double, to: &buffer)
-            }
+            appendPythonJSON(float: double, to: &buffer)
         case .string(let string):
             appendPythonJSONString(string, to: &buffer)
         case .array(let elements):
@@ -47,6 +41,17 @@ public enum JSONWriter {
                 appendPythonJSON(entry.value, to: &buffer)
             }
             buffer.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Appends `json.dumps(float)`: `repr`, or the bare words `NaN`, `Infinity` and `-Infinity`.
+    static func appendPythonJSON(float double: Double, to buffer: inout some ByteSink & ~Copyable) {
+        if double.isNaN {
+            PythonFloatFormatter.append("NaN", to: &buffer)
+        } else if double.isInfinite {
+            PythonFloatFormatter.append(double < 0 ? "-Infinity" : "Infinity", to: &buffer)
+        } else {
+            PythonFloatFormatter.appendRepr(of: double, to: &buffer)
         }
     }
 
