@@ -158,7 +158,7 @@ final class DropPipeline {
         let start = DispatchTime.now().uptimeNanoseconds
         let outcomes = filer.file(paths)
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
-        let latency = FilingStatistics.milliseconds(Double(elapsed) / 1e6)
+        let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
         for (path, outcome) in zip(paths, outcomes) {
             statistics.record(outcome, nanoseconds: elapsed)
             log(outcome, path: path, latency: latency, queue: queue)
@@ -170,10 +170,10 @@ final class DropPipeline {
                 metadata: [
                     "files": "\(paths.count)", "latency": "\(latency)",
                     "read-and-decode":
-                        "\(FilingStatistics.milliseconds(Double(phases.prepareNanoseconds) / 1e6))",
-                    "write": "\(FilingStatistics.milliseconds(Double(phases.writeNanoseconds) / 1e6))",
+                        "\(FilingStatistics.milliseconds(nanoseconds: phases.prepareNanoseconds))",
+                    "write": "\(FilingStatistics.milliseconds(nanoseconds: phases.writeNanoseconds))",
                     "flush-and-remove":
-                        "\(FilingStatistics.milliseconds(Double(phases.finishNanoseconds) / 1e6))",
+                        "\(FilingStatistics.milliseconds(nanoseconds: phases.finishNanoseconds))",
                 ])
         }
     }

@@ -13,6 +13,13 @@ final class EventQueue: Sendable {
         var stopped = false
         /// Until the backlog is in (`open(first:)`), nothing is handed out.
         var opened = false
+
+        /// Removes and returns up to `limit` of the ready events, oldest first.
+        mutating func takeReady(upTo limit: Int) -> [WatchEvent] {
+            let count = min(limit, ready.count)
+            defer { ready.removeFirst(count) }
+            return Array(ready.prefix(count))
+        }
     }
 
     private let state = Mutex(State())
@@ -74,10 +81,7 @@ final class EventQueue: Sendable {
                 break
             }
             let more: [WatchEvent]? = state.withLock { state in
-                guard !state.stopped else { return nil }
-                let count = min(limit - batch.count, state.ready.count)
-                defer { state.ready.removeFirst(count) }
-                return Array(state.ready.prefix(count))
+                state.stopped ? nil : state.takeReady(upTo: limit - batch.count)
             }
             guard let more else { break }
             batch += more
@@ -107,11 +111,7 @@ final class EventQueue: Sendable {
                     state.delayed = waiting
                 }
                 let nextDue = state.delayed.map(\.due).min()
-                guard !state.ready.isEmpty else { return ([], nextDue) }
-                let count = min(limit, state.ready.count)
-                let batch = Array(state.ready.prefix(count))
-                state.ready.removeFirst(count)
-                return (batch, nextDue)
+                return (state.takeReady(upTo: limit), nextDue)
             }
             guard let batch else { return nil }
             if !batch.isEmpty {

@@ -42,7 +42,12 @@ public struct FilingStatistics: Sendable, Equatable {
         return
             "filed \(totalFiled) (\(kinds)), records \(records), rejected \(rejected), retries \(retried), "
             + (stillBeingWritten > 0 ? "left open by a writer \(stillBeingWritten), " : "")
-            + "latency mean \(Self.milliseconds(mean)) max \(Self.milliseconds(Double(maximumNanoseconds) / 1e6))"
+            + "latency mean \(Self.milliseconds(mean)) max \(Self.milliseconds(nanoseconds: maximumNanoseconds))"
+    }
+
+    /// `nanoseconds` as milliseconds with two decimals, e.g. `3.66 ms`.
+    static func milliseconds(nanoseconds: UInt64) -> String {
+        milliseconds(Double(nanoseconds) / 1e6)
     }
 
     static func milliseconds(_ value: Double) -> String {

@@ -84,10 +84,12 @@ final class TrashSweeper: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let removed = sweep()
         guard removed > 0 else { return }
-        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
+        let elapsed = DispatchTime.now().uptimeNanoseconds - start
         logger.debug(
             "emptied the trash",
-            metadata: ["files": "\(removed)", "duration": "\(FilingStatistics.milliseconds(elapsed))"])
+            metadata: [
+                "files": "\(removed)", "duration": "\(FilingStatistics.milliseconds(nanoseconds: elapsed))",
+            ])
     }
 
     /// Says a batch moved `files` files of `bytes` bytes in all to the trash; they are deleted
