@@ -36,16 +36,11 @@ public struct JSONParser: Sendable {
     public func parseLines(_ bytes: some Collection<UInt8>) throws(JSONParseError) -> [JSONValue] {
         try Self.withBuffer(bytes) { buffer throws(JSONParseError) in
             var values: [JSONValue] = []
-            var lineStart = Self.byteOrderMarkLength(buffer)
-            while lineStart < buffer.count {
-                var lineEnd = lineStart
-                while lineEnd < buffer.count, buffer[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-                var scanner = JSONScanner(
-                    bytes: buffer, start: lineStart, end: lineEnd, maximumDepth: maximumDepth)
-                if !scanner.isAtEndAfterWhitespace() {
-                    values.append(try scanner.parseDocument())
-                }
-                lineStart = lineEnd + 1
+            _ = try JSONScanner.forEachNonBlankLine(
+                in: buffer, from: Self.byteOrderMarkLength(buffer), maximumDepth: maximumDepth
+            ) { scanner throws(JSONParseError) in
+                values.append(try scanner.parseDocument())
+                return true
             }
             return values
         }
@@ -56,8 +51,11 @@ public struct JSONParser: Sendable {
         try parseLines(text.utf8)
     }
 
+    /// UTF-8's byte order mark, which `json.loads(bytes)` skips at the start.
+    static let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
+
     private static func byteOrderMarkLength(_ buffer: UnsafeBufferPointer<UInt8>) -> Int {
-        buffer.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        buffer.starts(with: byteOrderMark) ? byteOrderMark.count : 0
     }
 
     /// Runs `body` on contiguous bytes, copying only when the collection is not contiguous already.

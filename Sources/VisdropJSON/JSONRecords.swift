@@ -75,36 +75,30 @@ public enum JSONRecords {
     /// The fast path: every non-blank line a plain object (see `JSONScanner.appendPlainObject`);
     /// `nil` when any line is not, or when there is no record at all.
     static func plainLines(_ bytes: [UInt8], defaultKey: [UInt8], defaultValue: [UInt8]) -> PythonLines? {
-        guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else { return nil }
-        return bytes.withUnsafeBufferPointer { text -> PythonLines? in
-            defaultKey.withUnsafeBufferPointer { key -> PythonLines? in
-                guard JSONScanner.isPlainString(key) else { return nil }
-                return defaultValue.withUnsafeBufferPointer { value -> PythonLines? in
-                    // json.dumps adds a space after each ':' and ','; records rarely have more than 8 keys.
-                    var output = ByteWriter(capacity: text.count + text.count / 8 + 64)
-                    var count = 0
-                    var keys: [Range<Int>] = []
-                    var lineStart = 0
-                    while lineStart < text.count {
-                        var lineEnd = lineStart
-                        while lineEnd < text.count, text[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
-                        var scanner = JSONScanner(
-                            bytes: text, start: lineStart, end: lineEnd, maximumDepth: 1)
-                        if !scanner.isAtEndAfterWhitespace() {
-                            guard
-                                scanner.appendPlainObject(
-                                    defaultKey: key, defaultValue: value, keys: &keys, to: &output),
-                                scanner.isAtEndAfterWhitespace()
-                            else { return nil }
-                            output.append(UInt8(ascii: "\n"))
-                            count += 1
-                        }
-                        lineStart = lineEnd + 1
+        guard !bytes.starts(with: JSONParser.byteOrderMark),
+            defaultKey.withUnsafeBufferPointer(JSONScanner.isPlainString)
+        else { return nil }
+        // json.dumps adds a space after each ':' and ','; records rarely have more than 8 keys.
+        var output = ByteWriter(capacity: bytes.count + bytes.count / 8 + 64)
+        var count = 0
+        var keys: [Range<Int>] = []
+        let allPlain = bytes.withUnsafeBufferPointer { text in
+            defaultKey.withUnsafeBufferPointer { key in
+                defaultValue.withUnsafeBufferPointer { value in
+                    JSONScanner.forEachNonBlankLine(in: text, from: 0, maximumDepth: 1) { scanner in
+                        guard
+                            scanner.appendPlainObject(
+                                defaultKey: key, defaultValue: value, keys: &keys, to: &output),
+                            scanner.isAtEndAfterWhitespace()
+                        else { return false }
+                        output.append(UInt8(ascii: "\n"))
+                        count += 1
+                        return true
                     }
-                    return count > 0 ? PythonLines(bytes: output.bytes, count: count) : nil
                 }
             }
         }
+        return allPlain && count > 0 ? PythonLines(bytes: output.bytes, count: count) : nil
     }
 }
 

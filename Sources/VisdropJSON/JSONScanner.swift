@@ -26,6 +26,27 @@ struct JSONScanner {
         self.maximumDepth = maximumDepth
     }
 
+    /// Calls `body` with a scanner over each line of `bytes[start...]` (lines end at `\n`) that
+    /// holds more than whitespace, positioned at its first other byte; stops, returning `false`,
+    /// as soon as `body` does.
+    static func forEachNonBlankLine<Failure: Error>(
+        in bytes: UnsafeBufferPointer<UInt8>, from start: Int, maximumDepth: Int,
+        _ body: (inout JSONScanner) throws(Failure) -> Bool
+    ) throws(Failure) -> Bool {
+        var lineStart = start
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count, bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            var scanner = JSONScanner(
+                bytes: bytes, start: lineStart, end: lineEnd, maximumDepth: maximumDepth)
+            if !scanner.isAtEndAfterWhitespace() {
+                guard try body(&scanner) else { return false }
+            }
+            lineStart = lineEnd + 1
+        }
+        return true
+    }
+
     /// Whether only whitespace remains before `end`, after skipping it.
     mutating func isAtEndAfterWhitespace() -> Bool {
         skipWhitespace()
