@@ -1,0 +1,3 @@
+module visdrop/writers/go
+
+go 1.19
