@@ -40,6 +40,8 @@ import time
 
 import numpy as np
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository, from this process
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # nor from the Python test program
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TESTS = os.path.join(REPO, "writers", "tests")
 DEADLINE_SECONDS = 60.0
@@ -209,7 +211,8 @@ def languages(work, optimised):
                    None, None)],
                  lambda *a: ["node", os.path.join(TESTS, "js", "writer_test.mjs"), *a], "apt-get install nodejs (18 or newer)"),
         Language("python", "Python", ["python3"],
-                 [([sys.executable, "-m", "py_compile", os.path.join(REPO, "writers", "python", "visdrop.py")], None, None)],
+                 [([sys.executable, "-c", "import py_compile, sys; py_compile.compile(sys.argv[1], cfile=sys.argv[2], doraise=True)",
+                    os.path.join(REPO, "writers", "python", "visdrop.py"), os.path.join(build, "visdrop.pyc")], None, None)],
                  lambda *a: [sys.executable, os.path.join(TESTS, "python", "writer_test.py"), *a], "apt-get install python3"),
     ]
 
