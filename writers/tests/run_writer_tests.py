@@ -335,7 +335,7 @@ def check_png(path, expected):
     if decoded.shape != expected.shape or decoded.dtype.itemsize != expected.dtype.itemsize:
         raise AssertionError(f"{os.path.basename(path)}: {decoded.shape} {decoded.dtype} != {expected.shape} {expected.dtype}")
     if not np.array_equal(decoded.astype(np.int64), expected.astype(np.int64)):
-        bad = tuple(np.argwhere(decoded.astype(np.int64) != expected.astype(np.int64))[0])
+        bad = tuple(int(x) for x in np.argwhere(decoded.astype(np.int64) != expected.astype(np.int64))[0])
         raise AssertionError(f"{os.path.basename(path)}: pixel {bad} is {decoded[bad]}, numpy says {expected[bad]}")
 
 
@@ -525,33 +525,38 @@ def run_tests(arguments):
 
 
 def run_bench(arguments):
-    """records/s and images/s (64x64 RGB uint8) each writer drops, with no agent running."""
+    """records/s and images/s (64x64 RGB uint8) each writer drops, with no agent running.
+    Rounds are interleaved (every writer once per round), so a slow moment of a shared disk
+    spreads over all writers instead of falling on one; medians are reported."""
     work = tempfile.mkdtemp(prefix="visdrop-writers-bench-")
-    rows = []
+    chosen = [language for language in languages(work, optimised=True) if not arguments.only or language.key in arguments.only]
+    rates = {language.key: ([], []) for language in chosen}
     try:
-        for language in languages(work, optimised=True):
-            if arguments.only and language.key not in arguments.only:
-                continue
+        for language in chosen:
             build(language)
-            records, images = [], []
-            for attempt in range(arguments.rounds):
-                drop = os.path.join(work, "drop", f"{language.key}-{attempt}")
+        for round_number in range(arguments.rounds):
+            for language in chosen:
+                drop = os.path.join(work, "drop", f"{language.key}-{round_number}")
                 os.makedirs(drop)
                 output = run_step(language.command_for("bench", drop, "run", str(arguments.records), str(arguments.images)),
                                   None, None, timeout=600)
                 line = next(l for l in output.splitlines() if l.startswith("bench "))
                 values = dict(part.split("=") for part in line.split()[1:])
-                records.append(float(values["records_per_s"]))
-                images.append(float(values["images_per_s"]))
+                rates[language.key][0].append(float(values["records_per_s"]))
+                rates[language.key][1].append(float(values["images_per_s"]))
                 shutil.rmtree(drop)
-            rows.append((language.label, statistics.median(records), statistics.median(images)))
-            print(f"{language.label}: {rows[-1][1]:,.0f} records/s, {rows[-1][2]:,.0f} images/s", file=sys.stderr, flush=True)
+                print(f"round {round_number + 1} {language.label}: {float(values['records_per_s']):,.0f} records/s, "
+                      f"{float(values['images_per_s']):,.0f} images/s", file=sys.stderr, flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    table = [f"Medians of {arguments.rounds} runs; {arguments.records:,} one-record add_scalars and "
-             f"{arguments.images:,} add_image calls (64×64 RGB uint8) per run, no agent running.", "",
+    table = [f"Medians of {arguments.rounds} interleaved rounds (lowest and highest in brackets); per round "
+             f"{arguments.records:,} one-record add_scalars calls and {arguments.images:,} add_image calls "
+             "(64×64 RGB uint8) per writer, into a drop folder with no agent running.", "",
              "| writer | records/s | images/s |", "|---|--:|--:|"]
-    table += [f"| {label} | {r:,.0f} | {i:,.0f} |" for label, r, i in rows]
+    for language in chosen:
+        records, images = rates[language.key]
+        table.append(f"| {language.label} | {statistics.median(records):,.0f} ({min(records):,.0f}–{max(records):,.0f}) "
+                     f"| {statistics.median(images):,.0f} ({min(images):,.0f}–{max(images):,.0f}) |")
     text = "\n".join(table) + "\n"
     print(text, end="")
     if arguments.markdown:
@@ -569,7 +574,7 @@ def main():
     parser.add_argument("--bench", action="store_true", help="benchmark the writers instead of testing them")
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--images", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--markdown", help="with --bench: also write the table to this file")
     arguments = parser.parse_args()
     arguments.visdrop = os.path.abspath(arguments.visdrop)
