@@ -7,7 +7,7 @@
  * the process id, the thread, a counter and a random number, so processes and
  * threads never collide. All functions are safe to call from several threads.
  *
- *   #include "visdrop.h"      // first, or compile with -D_POSIX_C_SOURCE=200809L
+ *   #include "visdrop.h"      // C99 or later, or C++; POSIX (Linux, macOS, BSD)
  *   visdrop_run *run;
  *   if (visdrop_open(&run, "drop", "run1") != 0) { fprintf(stderr, "%s\n", visdrop_last_error()); }
  *   visdrop_add_scalar(run, "loss", 0.25, 100);
@@ -77,6 +77,12 @@ typedef struct visdrop_record {
 #define VISDROP__UNUSED
 #endif
 
+#ifdef O_CLOEXEC
+#define VISDROP__O_CLOEXEC O_CLOEXEC
+#else
+#define VISDROP__O_CLOEXEC 0
+#endif
+
 static VISDROP__THREAD_LOCAL char visdrop__message[1024];
 
 /** What the last failed call of this thread did wrong, and where. */
@@ -101,9 +107,7 @@ static void visdrop__make_random(void) {
     unsigned long long value = 0;
     FILE *source = fopen("/dev/urandom", "rb");
     if (!source || fread(&value, sizeof value, 1, source) != 1) {
-        struct timespec now;
-        clock_gettime(CLOCK_REALTIME, &now);
-        value = (unsigned long long)now.tv_nsec * 6364136223846793005ULL ^ (unsigned long long)now.tv_sec
+        value = ((unsigned long long)time(NULL) * 6364136223846793005ULL) ^ (unsigned long long)clock()
                 ^ (unsigned long long)(uintptr_t)&visdrop__counter;
     }
     if (source) fclose(source);
@@ -150,12 +154,12 @@ static int visdrop__drop(const visdrop_run *run, const char *name, const void *c
     snprintf(temporary_name, sizeof temporary_name, ".visdrop-%s.tmp", unique);
     char *temporary = visdrop__join(run->directory, temporary_name);
     char *final_path = visdrop__join(run->directory, name);
-    int code = 0;
+    int code = 0, fd = -1;
     if (!temporary || !final_path) {
         code = visdrop__fail(ENOMEM, "visdrop: out of memory writing %s", name);
         goto done;
     }
-    int fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | VISDROP__O_CLOEXEC, 0644);
     if (fd < 0) {
         code = visdrop__fail(errno, "visdrop: cannot create %s: %s", temporary, strerror(errno));
         goto done;
