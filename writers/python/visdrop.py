@@ -45,7 +45,7 @@ def _unique_name():
     """"<pid>-<thread>-<counter>-<random>": unique per process, thread and call."""
     with _COUNTER_LOCK:
         count = next(_COUNTER)
-    return f"{os.getpid()}-{threading.get_ident()}-{count}-{_PROCESS_RANDOM}"
+    return f"{os.getpid()}-{threading.get_native_id()}-{count}-{_PROCESS_RANDOM}"
 
 
 def _is_plain_name(name):
