@@ -468,9 +468,6 @@ def test_concurrency(language, drop, out, work):
 # Driver
 
 def start_agent(binary, drop, out, log_path):
-    if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-        raise SystemExit(f"run_writer_tests: no agent binary at {binary} (build it with `swift build --product visdrop`, "
-                         f"or pass --visdrop PATH / set VISDROP_BIN)")
     log = open(log_path, "wb")
     return subprocess.Popen([binary, "watch", "--drop", drop, "--out", out], stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -478,6 +475,11 @@ def start_agent(binary, drop, out, log_path):
 
 def run_tests(arguments):
     started = time.monotonic()
+    if not (os.path.isfile(arguments.visdrop) and os.access(arguments.visdrop, os.X_OK)):
+        print(f"run_writer_tests: no agent binary at {arguments.visdrop} (build it with `swift build --product visdrop`, "
+              "or pass --visdrop PATH / set VISDROP_BIN)")
+        print("writers: 0 passed, 1 failed")
+        return 1
     work = tempfile.mkdtemp(prefix="visdrop-writers-")
     drop, out = os.path.join(work, "drop"), os.path.join(work, "out")
     os.makedirs(drop)
