@@ -417,6 +417,10 @@ def test_sequence(language, drop, out, work):
     waiter.until(wait_for_run(drop, out, run + "-yaml", {"config.py": None}))
     waiter.until(wait_for_run(drop, out, run + "-jsontext", {"config.py": None}))
     time.sleep(0.2)  # a line arriving late would be a duplicate: give it the chance to show
+    for folder in (run, run + "-yaml", run + "-jsontext"):
+        left = os.listdir(os.path.join(drop, folder))
+        if left:
+            raise AssertionError(f"the writer left {left} in the drop folder {folder}")
     for name, reference in references.items():
         check_lines(os.path.join(out, run, name), reference)
     vis_image = os.path.join(out, run, "vis_image")

@@ -265,8 +265,8 @@ impl Run {
             }
         }
         let metadata = fs::metadata(&directory).map_err(|e| Error::io(format!("run folder {}", directory.display()), e))?;
-        if !metadata.is_dir() || metadata.permissions().readonly() {
-            return Err(Error::argument(format!("run folder {} is not a writable folder", directory.display())));
+        if !metadata.is_dir() {
+            return Err(Error::argument(format!("run folder {} is not a folder", directory.display())));
         }
         Ok(Run { directory })
     }
