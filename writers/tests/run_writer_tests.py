@@ -533,7 +533,8 @@ def run_tests(arguments):
 def run_bench(arguments):
     """records/s and images/s (64x64 RGB uint8) each writer drops, with no agent running.
     Rounds are interleaved (every writer once per round), so a slow moment of a shared disk
-    spreads over all writers instead of falling on one; medians are reported."""
+    spreads over all writers instead of falling on one, and each run starts after a sync;
+    medians are reported."""
     work = tempfile.mkdtemp(prefix="visdrop-writers-bench-")
     chosen = [language for language in languages(work, optimised=True) if not arguments.only or language.key in arguments.only]
     rates = {language.key: ([], []) for language in chosen}
@@ -544,6 +545,7 @@ def run_bench(arguments):
             for language in chosen:
                 drop = os.path.join(work, "drop", f"{language.key}-{round_number}")
                 os.makedirs(drop)
+                os.sync()  # the previous run's writeback and deletions are not charged to this one
                 output = run_step(language.command_for("bench", drop, "run", str(arguments.records), str(arguments.images)),
                                   None, None, timeout=600)
                 line = next(l for l in output.splitlines() if l.startswith("bench "))
