@@ -327,6 +327,7 @@ static int visdrop__append_string(visdrop_record *record, const char *s) {
 
 /* The separator and key before a value at the current depth. */
 static int visdrop__key(visdrop_record *record, const char *key) {
+    if (!record) return visdrop__fail(EINVAL, "visdrop: no record (visdrop_record_new failed?)");
     if (record->error) return record->error;
     int level = record->depth - 1;
     if ((key != NULL) == record->is_array[level]) {
@@ -368,14 +369,16 @@ static VISDROP__UNUSED void visdrop_record_free(visdrop_record *record) {
 /** Adds an integer. key is NULL inside an array. */
 static VISDROP__UNUSED int visdrop_record_int(visdrop_record *record, const char *key, long long value) {
     char text[32];
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append(record, text, (size_t)snprintf(text, sizeof text, "%lld", value));
 }
 
 /** Adds an unsigned integer (up to 2^64 - 1). */
 static VISDROP__UNUSED int visdrop_record_uint(visdrop_record *record, const char *key, unsigned long long value) {
     char text[32];
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append(record, text, (size_t)snprintf(text, sizeof text, "%llu", value));
 }
 
@@ -402,37 +405,43 @@ static size_t visdrop__format_double(double value, char *text, size_t size) {
 /** Adds a float (NaN and infinities become NaN, Infinity, -Infinity). */
 static VISDROP__UNUSED int visdrop_record_float(visdrop_record *record, const char *key, double value) {
     char text[40];
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append(record, text, visdrop__format_double(value, text, sizeof text));
 }
 
 /** Adds true or false. */
 static VISDROP__UNUSED int visdrop_record_bool(visdrop_record *record, const char *key, int value) {
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return value ? visdrop__append(record, "true", 4) : visdrop__append(record, "false", 5);
 }
 
 /** Adds null. */
 static VISDROP__UNUSED int visdrop_record_null(visdrop_record *record, const char *key) {
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append(record, "null", 4);
 }
 
 /** Adds a UTF-8 string. */
 static VISDROP__UNUSED int visdrop_record_string(visdrop_record *record, const char *key, const char *value) {
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append_string(record, value);
 }
 
 /** Adds a value given as JSON text, as it is: for integers beyond 64 bits
  *  ("100000000000000000000"). The text must be one valid JSON value (not checked). */
 static VISDROP__UNUSED int visdrop_record_json(visdrop_record *record, const char *key, const char *json) {
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     return visdrop__append(record, json, strlen(json));
 }
 
 static int visdrop__open(visdrop_record *record, const char *key, int is_array) {
-    if (visdrop__key(record, key)) return record->error;
+    int code = visdrop__key(record, key);
+    if (code) return code;
     if (record->depth >= 64) {
         record->error = EINVAL;
         return visdrop__fail(EINVAL, "visdrop: records nest at most 63 deep");
@@ -444,6 +453,7 @@ static int visdrop__open(visdrop_record *record, const char *key, int is_array) 
 }
 
 static int visdrop__close(visdrop_record *record, int is_array) {
+    if (!record) return visdrop__fail(EINVAL, "visdrop: no record");
     if (record->error) return record->error;
     if (record->depth < 2 || record->is_array[record->depth - 1] != is_array) {
         record->error = EINVAL;
