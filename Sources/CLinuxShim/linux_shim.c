@@ -12,6 +12,12 @@ int visdrop_start_writeback(int fd) { return sync_file_range(fd, 0, 0, SYNC_FILE
 
 int visdrop_set_lease(int fd, int type) { return fcntl(fd, F_SETLEASE, type); }
 
+int visdrop_get_lease(int fd) { return fcntl(fd, F_GETLEASE); }
+
+int visdrop_rename_no_replace(int from_dir, const char *from, int to_dir, const char *to) {
+    return renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE);
+}
+
 int visdrop_name_this_thread(const char *name) {
     char shortened[16];
     strncpy(shortened, name, sizeof shortened - 1);

@@ -5,7 +5,8 @@ import Yams
 extension AgentOptions {
     /// The keys a configuration file may set: the long names of the command-line options.
     public static let configurationKeys = [
-        "drop", "out", "archive", "settle-ms", "max-file-bytes", "max-config-bytes", "max-scalar-bytes",
+        "drop", "out", "archive", "quiet-ms", "settle-ms", "max-file-bytes", "max-config-bytes",
+        "max-scalar-bytes",
         "durable", "workers", "png-compression", "img-save-dir",
         "config-save-file", "scalar-save-file", "log-level",
     ]
@@ -64,6 +65,7 @@ extension AgentOptions {
         case "drop": dropDirectory = try string()
         case "out": outputDirectory = try string()
         case "archive": archiveDirectory = value.null != nil ? nil : try string()
+        case "quiet-ms": quietMilliseconds = try integer(0...3_600_000)
         case "settle-ms": settleMilliseconds = try integer(0...3_600_000)
         case "max-file-bytes": maximumFileBytes = try integer(1...(1 << 40))
         case "max-config-bytes": maximumConfigBytes = try integer(1...(1 << 40))

@@ -13,8 +13,11 @@ public struct AgentOptions: Sendable, Equatable {
     public var outputDirectory: String = "vis_data"
     /// Where filed sources are moved instead of being removed; nil removes them (`archive`).
     public var archiveDirectory: String? = nil
-    /// How long a file found by a scan must be unchanged before it is filed when the kernel
-    /// cannot say whether a writer still has it open (`settle-ms`).
+    /// How long a file written in place must be quiet (no close, no new name) before it is taken
+    /// (`quiet-ms`); a file renamed in is taken at once.
+    public var quietMilliseconds: Int = 50
+    /// How long a file must be unchanged before it is taken when the kernel cannot say whether a
+    /// writer still has it open, or when a scalar file's last line stays cut (`settle-ms`).
     public var settleMilliseconds: Int = 1000
     /// The largest dropped file that is read; larger ones are rejected (`max-file-bytes`).
     public var maximumFileBytes: Int = 256 << 20

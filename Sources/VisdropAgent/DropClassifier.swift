@@ -36,11 +36,14 @@ public enum DropClassifier {
         name.hasPrefix(".")
     }
 
+    /// True for names left alone until renamed: dotfiles and names ending `.tmp`, `.part` or `~`.
+    public static func isWorkInProgress(_ name: String) -> Bool {
+        isHidden(name) || name.hasSuffix(".tmp") || name.hasSuffix(".part") || name.hasSuffix("~")
+    }
+
     /// The kind of the file named `name` (the last path component).
     public static func classify(_ name: String) -> DropKind {
-        if isHidden(name) || name.hasSuffix(".tmp") || name.hasSuffix(".part") || name.hasSuffix("~") {
-            return .workInProgress
-        }
+        if isWorkInProgress(name) { return .workInProgress }
         guard let dot = name.lastIndex(of: "."), dot != name.startIndex else {
             return .unknown(reason: unknownReason(name))
         }

@@ -6,6 +6,10 @@ import VisdropFileSystem
 import VisdropJSON
 import VisdropPNG
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 // MARK: - Phase 3: flush, then the sources go
 
 extension DropFiler {
@@ -26,30 +30,34 @@ extension DropFiler {
             return
         }
         var trashFolder: Result<Directory, FileSystemError>?
-        // The drop folders the sources left, as the batch opened them (no second path walk).
+        // The folders the sources left, as the batch opened them (no second path walk): the claim
+        // folder, and the drop folder the claim took the name from.
         var folders: [String: Directory] = [:]
         var trashedBytes = 0
         for index in filed {
-            let relativePath = items[index].relativePath
+            let item = items[index]
             do {
-                try dispose(items[index], trashFolder: &trashFolder)
-                if let folder = try? items[index].folder?.get() {
-                    folders[Path.directory(of: relativePath)] = folder
+                if item.checkBeforeRemoval, let changed = changedSinceRead(item) {
+                    keepChanged(item, changed)
+                    continue
                 }
-                trashedBytes += items[index].sourceBytes
+                try dispose(item, trashFolder: &trashFolder)
+                for case .success(let folder) in [item.currentFolder, item.folder] {
+                    folders[folder.path] = folder
+                }
+                trashedBytes += item.sourceBytes
             } catch {
                 logger.error(
                     "filed, but the source could not be removed; it stays in the drop folder",
                     metadata: [
-                        "file": "\(LogText.escaped(relativePath))",
-                        "error": "\(LogText.escaped(error.description))",
+                        "file": "\(item.source)", "error": "\(LogText.escaped(error.description))",
                     ])
-                keptAfterFiling.insert(relativePath)
+                keptAfterFiling.insert(item.source)
             }
         }
         CrashWindow.widen()
-        // Only the drop folders need flushing, so that a filed source cannot come back after a
-        // power loss; where it went in the trash does not matter.
+        // Only the drop and claim folders need flushing, so that a filed source cannot come back
+        // after a power loss; where it went in the trash does not matter.
         var removalsAreDurable = true
         if options.durable {
             for folder in folders.values {
@@ -102,12 +110,13 @@ extension DropFiler {
     /// Removing is a rename into the trash (`trashFolder`, opened on first use), deleted in the
     /// background: even a small file's `unlink` waits for the disk when the file system discards
     /// freed blocks (ext4 mounted with `discard`), measured here as most of an agent's time per
-    /// scalar file. The batch's flush of the drop folders follows in `finish`.
+    /// scalar file. A drop directory on another file system than the trash (a mount) has its
+    /// sources unlinked instead. The batch's flush of the drop directories follows in `finish`.
     private func dispose(_ item: Item, trashFolder: inout Result<Directory, FileSystemError>?)
         throws(FileSystemError)
     {
-        guard options.archiveDirectory == nil, let folder = try item.folder?.get() else {
-            return try dispose(item.relativePath)
+        guard options.archiveDirectory == nil, case .success(let folder) = item.currentFolder else {
+            return try dispose(item.source)
         }
         let opened =
             trashFolder
@@ -115,24 +124,52 @@ extension DropFiler {
                 try Directory.open(TrashSweeper.folderName, beneath: options.dropDirectory, creating: true)
             }
         trashFolder = opened
-        try folder.moveEntry(item.name, to: trash.nextName(), in: try opened.get())
+        do {
+            try folder.moveEntry(item.name, to: trash.nextName(), in: try opened.get())
+        } catch  where error.code == EXDEV {
+            try folder.removeEntry(item.name)
+        }
     }
 
     /// Removes a filed source (by a rename into the trash), or moves it to the archive folder at
-    /// the same relative path.
+    /// the path it was dropped at (with `.1`, `.2`… appended when an earlier one has that name).
     ///
     /// Paths beneath the drop folder are walked without following links (the batch's flush of the
     /// drop directories follows in `finish`).
-    func dispose(_ relativePath: String) throws(FileSystemError) {
+    func dispose(_ source: DropSource) throws(FileSystemError) {
         if let archive = options.archiveDirectory {
-            try FileSystem.move(
-                relativePath, beneath: options.dropDirectory, to: relativePath, beneath: archive,
+            _ = try FileSystem.moveAside(
+                source.currentPath, beneath: options.dropDirectory, into: source.directory, beneath: archive,
                 durable: false)
-        } else {
-            try FileSystem.move(
-                relativePath, beneath: options.dropDirectory, to: trash.nextName(),
-                beneath: Path.join(options.dropDirectory, TrashSweeper.folderName), durable: false)
+            return
         }
+        do {
+            try FileSystem.move(
+                source.currentPath, beneath: options.dropDirectory, to: trash.nextName(),
+                beneath: Path.join(options.dropDirectory, TrashSweeper.folderName), durable: false)
+        } catch  where error.code == EXDEV {
+            try FileSystem.removeFile(source.currentPath, beneath: options.dropDirectory, durable: false)
+        }
+    }
+
+    /// How the file differs now from what was read, when it does (a writer without a lease, or
+    /// through another name, added to it after the read).
+    private func changedSinceRead(_ item: Item) -> String? {
+        guard case .success(let folder) = item.currentFolder, let read = item.identity else { return nil }
+        guard let now = folder.identity(of: item.name), now != read else { return nil }
+        return "it was \(read.size) bytes when read and is \(now.size) bytes now"
+    }
+
+    /// Sets aside a filed source that changed after it was read, so that what was added to it is
+    /// kept (and said), never deleted.
+    private func keepChanged(_ item: Item, _ change: String) {
+        let reason =
+            "changed after it was filed (\(change)): its first \(item.sourceBytes) bytes were filed; "
+            + "the file is kept here whole, and what was added after them was not filed"
+        logger.error(
+            "a writer added to a file after it was read; kept in .rejected",
+            metadata: ["file": "\(item.source)", "reason": "\(LogText.escaped(reason))"])
+        _ = reject(item.source, kind: item.kind, reason: reason)
     }
 }
 
@@ -159,23 +196,22 @@ extension DropFiler {
     ///
     /// The entry is renamed as it is (a link stays a link, a FIFO a FIFO), and no link on the way
     /// into `.rejected` is followed; a reason file's name is shortened to fit when needed.
-    func reject(_ relativePath: String, kind: DropKind, reason: String) -> FilingOutcome {
-        let rejected = Path.join(AgentOptions.rejectedFolderName, Path.directory(of: relativePath))
+    func reject(_ source: DropSource, kind: DropKind, reason: String) -> FilingOutcome {
+        let rejected = Path.join(AgentOptions.rejectedFolderName, source.directory)
         do {
             let destination = try FileSystem.moveAside(
-                relativePath, beneath: options.dropDirectory, into: rejected, beneath: options.dropDirectory,
-                durable: options.durable)
+                source.currentPath, beneath: options.dropDirectory, into: rejected,
+                beneath: options.dropDirectory, durable: options.durable)
             let name = Path.lastComponent(of: destination)
             let reasonFile = Path.join(rejected, Path.fitting(name, suffix: ".reason.txt") + ".reason.txt")
-            let text = "\(relativePath): \(reason)\n"
+            let text = "\(source.relativePath): \(reason)\n"
             try FileSystem.writeAtomically(
                 Array(text.utf8), to: reasonFile, beneath: options.dropDirectory, durable: options.durable)
         } catch {
             logger.error(
                 "could not set a rejected file aside",
                 metadata: [
-                    "file": "\(LogText.escaped(relativePath))",
-                    "error": "\(LogText.escaped(error.description))",
+                    "file": "\(source)", "error": "\(LogText.escaped(error.description))",
                 ])
         }
         return .rejected(kind: kind, reason: reason)

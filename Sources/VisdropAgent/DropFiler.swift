@@ -26,7 +26,7 @@ final class DropFiler {
     let trash: TrashSweeper
     var backends: [String: LocalVisBackend] = [:]
     /// Filed sources that could not be removed: never filed again by this run.
-    var keptAfterFiling = Set<String>()
+    var keptAfterFiling = Set<DropSource>()
 
     init(options: AgentOptions, journal: ScalarJournal, trash: TrashSweeper, logger: Logger) {
         self.trash = trash
@@ -36,28 +36,32 @@ final class DropFiler {
         self.preparation = FilePreparation(options: options, logger: logger)
     }
 
-    /// Files the files at `relativePaths` (inside the drop folder), in order; one outcome per path.
-    func file(_ relativePaths: [String]) -> [FilingOutcome] {
-        var items = relativePaths.map {
-            Item(relativePath: $0, kind: DropClassifier.classify(Path.lastComponent(of: $0)))
+    /// Files the batch `requests`, in order; one result per request, with the place its file is
+    /// in now (claimed, or still in its drop folder).
+    func file(_ requests: [FilingRequest]) -> [(source: DropSource, outcome: FilingOutcome)] {
+        // Each drop folder of the batch, and its claim folder, is opened once, for taking,
+        // reading and disposing of its files.
+        var folders: [String: (Result<Directory, FileSystemError>, Result<Directory, FileSystemError>)] = [:]
+        var items = requests.map { request -> Item in
+            let kind = DropClassifier.classify(request.source.name)
+            let directory = request.source.directory
+            let opened: (Result<Directory, FileSystemError>, Result<Directory, FileSystemError>)
+            do throws(FileSystemError) {
+                try FileSystem.requireSafeFilePath(
+                    request.source.relativePath, beneath: options.dropDirectory)
+                opened = folders[directory] ?? openFolders(directory)
+                folders[directory] = opened
+            } catch {
+                opened = (.failure(error), .failure(error))
+            }
+            return Item(request: request, kind: kind, folder: opened.0, claimFolder: opened.1)
         }
-        // Each drop folder of the batch is opened once, for reading and disposing of its files.
-        var folders: [String: Result<Directory, FileSystemError>] = [:]
         for index in items.indices where items[index].kind != .workInProgress {
-            let directory = Path.directory(of: items[index].relativePath)
             do throws(FilingError) {
-                items[index].backend = try backend(for: directory)
+                items[index].backend = try backend(for: items[index].source.directory)
             } catch {
                 items[index].prepared = Self.prepared(for: error, kind: items[index].kind)
             }
-            do throws(FileSystemError) {
-                try FileSystem.requireSafeFilePath(items[index].relativePath, beneath: options.dropDirectory)
-            } catch {
-                items[index].folder = .failure(error)
-                continue
-            }
-            if folders[directory] == nil { folders[directory] = openFolder(directory) }
-            items[index].folder = folders[directory]
         }
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> UInt64 {
@@ -70,8 +74,33 @@ final class DropFiler {
         var outcomes = writeInOrder(items)
         lastBatch.writeNanoseconds = lap()
         finish(items, &outcomes)
+        for index in items.indices { returnUnfiled(&items[index], &outcomes[index]) }
         lastBatch.finishNanoseconds = lap()
-        return outcomes
+        return Array(zip(items.map(\.source), outcomes))
+    }
+
+    /// Gives a claimed file that is not filed now — its output could not be written, or a writer
+    /// opened it before the claim — its dropped name back, so that it waits where its writer and
+    /// its user see it (and its writer's close raises an event there). It stays claimed when a new
+    /// file has taken the name meanwhile.
+    private func returnUnfiled(_ item: inout Item, _ outcome: inout FilingOutcome) {
+        guard item.source.claimed, case .success(let claimFolder) = item.claimFolder,
+            case .success(let folder) = item.folder
+        else { return }
+        switch outcome {
+        case .retry, .deferred(.writerOpenAfterClaim): break
+        default: return
+        }
+        do {
+            guard try claimFolder.moveEntryUnlessTaken(item.name, into: folder) else { return }
+        } catch {
+            logger.debug(
+                "cannot give a claimed file its name back; it waits claimed",
+                metadata: ["file": "\(item.source)", "error": "\(LogText.escaped(error.description))"])
+            return
+        }
+        item.source.claimed = false
+        if case .deferred = outcome { outcome = .deferred(.writerOpen) }
     }
 
     /// Where the last batch's time went, for the pipeline's log.
@@ -87,35 +116,60 @@ final class DropFiler {
     /// The phases of the last call of `file(_:)`.
     var lastBatch = BatchPhases()
 
-    /// Opens `relativeDirectory` beneath the drop folder, following no link on the way.
-    private func openFolder(_ relativeDirectory: String) -> Result<Directory, FileSystemError> {
-        Result { () throws(FileSystemError) in
+    /// Opens `relativeDirectory` beneath the drop folder, following no link on the way, and its
+    /// claim folder (made when missing).
+    private func openFolders(_ relativeDirectory: String) -> (
+        Result<Directory, FileSystemError>, Result<Directory, FileSystemError>
+    ) {
+        let folder = Result { () throws(FileSystemError) in
             try Directory.open(relativeDirectory, beneath: options.dropDirectory, creating: false)
         }
+        let claimFolder = folder.flatMap { folder in
+            Result { () throws(FileSystemError) in
+                try folder.openSubdirectory(DropSource.claimFolderName, creating: true)
+            }
+        }
+        return (folder, claimFolder)
     }
 
     // MARK: - Phase 1: read, decode, and write images (parallel)
 
     /// One file of the batch as it moves through the phases.
     struct Item: Sendable {
-        var relativePath: String
+        var request: FilingRequest
         var kind: DropKind
         var backend: LocalVisBackend?
         /// The drop folder holding the file, opened for the batch (or why it could not be).
-        var folder: Result<Directory, FileSystemError>?
+        var folder: Result<Directory, FileSystemError>
+        /// The drop folder's claim folder.
+        var claimFolder: Result<Directory, FileSystemError>
         var prepared: Prepared?
+        /// Where the file is now: phase 1 claims it.
+        var source: DropSource
+        /// The file's identity as read.
+        var identity: FileSystem.FileIdentity?
+        /// A writer could have added to the file after it was read (see `FilePreparation.Outcome`).
+        var checkBeforeRemoval = false
+
+        init(
+            request: FilingRequest, kind: DropKind, folder: Result<Directory, FileSystemError>,
+            claimFolder: Result<Directory, FileSystemError>
+        ) {
+            self.request = request
+            self.kind = kind
+            self.folder = folder
+            self.claimFolder = claimFolder
+            self.source = request.source
+        }
 
         /// The file's name within its folder.
-        var name: String { Path.lastComponent(of: relativePath) }
+        var name: String { source.name }
+
+        /// The folder the file is in now.
+        var currentFolder: Result<Directory, FileSystemError> { source.claimed ? claimFolder : folder }
 
         /// The size of the source as read, once prepared.
-        var sourceBytes: Int {
-            switch prepared {
-            case .image(_, let bytes): return bytes
-            case .config(_, let identity), .scalars(_, _, let identity): return identity.size
-            default: return 0
-            }
-        }
+        var sourceBytes: Int { identity?.size ?? 0 }
     }
 
     /// What phase 1 made of a file.
@@ -126,6 +180,8 @@ final class DropFiler {
         case reject(String)
         /// The output could not be written; keep the source and retry.
         case retry(FileSystemError)
+        /// Not taken yet (see `FilingOutcome.Deferral`).
+        case deferred(FilingOutcome.Deferral)
         /// The PNG is written, at this path; the source had `sourceBytes` bytes.
         case image(path: String, sourceBytes: Int)
         /// A config's bytes, written in phase 2 in drop order.
@@ -141,8 +197,14 @@ final class DropFiler {
         let preparation = self.preparation
         Self.forEachIndexInParallel(pending.count, threads: options.resolvedWorkers) { position in
             let item = shared.withLock { $0[pending[position]] }
-            let prepared = preparation.prepare(item)
-            shared.withLock { $0[pending[position]].prepared = prepared }
+            let outcome = preparation.prepare(item)
+            shared.withLock { items in
+                let index = pending[position]
+                items[index].prepared = outcome.prepared
+                if let source = outcome.source { items[index].source = source }
+                items[index].identity = outcome.identity
+                items[index].checkBeforeRemoval = outcome.checkBeforeRemoval
+            }
         }
         items = shared.withLock { $0 }
     }
@@ -182,8 +244,9 @@ final class DropFiler {
             case .none: outcomes.append(.skipped(reason: "not prepared"))
             case .skipped(let reason): outcomes.append(.skipped(reason: reason))
             case .reject(let reason):
-                outcomes.append(reject(item.relativePath, kind: item.kind, reason: reason))
+                outcomes.append(reject(item.source, kind: item.kind, reason: reason))
             case .retry(let error): outcomes.append(.retry(error))
+            case .deferred(let deferral): outcomes.append(.deferred(deferral))
             case .image(let path, _): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
             case .config(let bytes, _):
                 outcomes.append(writeConfig(bytes, item: item))
@@ -193,7 +256,8 @@ final class DropFiler {
                     appendsByTarget[planned.path, default: []] += planned.bytes
                 }
                 sources.append(
-                    .init(path: Path.join(options.dropDirectory, item.relativePath), identity: identity))
+                    .init(path: Path.join(options.dropDirectory, item.source.currentPath), identity: identity)
+                )
                 outcomes.append(.filed(kind: item.kind, outputs: appends.map(\.path), records: records))
             }
         }
@@ -236,7 +300,7 @@ final class DropFiler {
         } catch {
             switch Self.prepared(for: error, kind: item.kind) {
             case .retry(let failure): return .retry(failure)
-            default: return reject(item.relativePath, kind: item.kind, reason: error.description)
+            default: return reject(item.source, kind: item.kind, reason: error.description)
             }
         }
         return .filed(

@@ -6,24 +6,50 @@ import VisdropFileSystem
     import Glibc
 #endif
 
-/// Turns watch events into batches for the `DropFiler`, logs every outcome and schedules retries.
+/// Turns watch events into batches for the `DropFiler`, logs every outcome and schedules re-checks.
 ///
-/// Files found by scanning (the backlog, new directories, rescans after an overflow) are
-/// filed at once when the kernel says nobody has them open for writing (a read lease is
-/// granted), and when it says somebody does, on their close event. Where it cannot say
-/// (another user's file, no lease support) they are filed once unchanged for the settle
-/// time, or as soon as their close or rename event arrives. Files whose output could not be
-/// written are retried with a growing delay; their sources stay in place meanwhile.
+/// A file renamed into the tree is complete: it is filed at once. A file written in place (closed
+/// after writing, created — a hard link raises nothing else —, or found by a scan) is filed once
+/// it has been quiet for `quiet-ms`, so that a writer that closes and reopens it at once (numpy's
+/// `open_memmap`) is not cut off; a file written to without pause is taken at least every
+/// `quietCapFactor` quiet times. The filer then makes sure nobody writes the file before taking it
+/// (see `FilePreparation.prepare`); a file a writer holds open waits for the close event, a
+/// scalar file cut mid-line waits for the rest of the line or for the settle time. Files whose
+/// output could not be written are retried with a growing delay; their sources stay meanwhile.
 /// Lives on the filing thread.
 final class DropPipeline {
     /// The most files filed in one batch (one flush, one journal record).
     static let batchLimit = 4096
+    /// A file written to without a pause as long as the quiet time is taken after this many quiet
+    /// times all the same (what is appended after that goes to a new file under the same name).
+    static let quietCapFactor: Int64 = 20
 
     private let options: AgentOptions
     private let logger: Logger
     private let filer: DropFiler
-    private var retryAttempts: [String: Int] = [:]
+    private var retryAttempts: [DropSource: Int] = [:]
+    /// Files written in place that are not filed yet, by the path they were dropped at.
+    private var candidates: [String: Candidate] = [:]
+    /// Claimed files a writer still had open: how often each was looked at.
+    private var writerWaits: [DropSource: Int] = [:]
     private(set) var statistics = FilingStatistics()
+
+    /// A file written in place, waiting to be quiet.
+    private struct Candidate {
+        /// Wall-clock nanoseconds of the first event (or scan) that made it a candidate.
+        var firstActivity: Int64
+        /// Wall-clock nanoseconds of the latest event, or the modification time a scan saw.
+        var lastActivity: Int64
+        /// Found by a scan: no close event was seen (without a lease, only quiet time can tell).
+        var foundByScan: Bool
+        /// It must stay quiet for the settle time, not the quiet time: its last line is cut, or
+        /// no lease can be had.
+        var needsSettling = false
+        /// A writer has it open: its close event brings it back.
+        var waitingForClose = false
+        /// A re-check is scheduled on the queue.
+        var recheckScheduled = false
+    }
 
     /// Opens the journal (one agent per output folder) and finishes a batch a crash interrupted.
     init(options: AgentOptions, logger: Logger) throws(AgentSetupError) {
@@ -44,11 +70,19 @@ final class DropPipeline {
         let filer = DropFiler(options: options, journal: journal, trash: trash, logger: logger)
         do {
             let dropPrefix = options.dropDirectory + "/"
-            try journal.recover { source throws(FileSystemError) in
+            try journal.recover { recorded throws(FileSystemError) -> String? in
                 // The journal names sources by their full path; a source outside today's drop
                 // folder (started with another --drop) is left alone.
-                guard source.hasPrefix(dropPrefix) else { return }
-                try filer.dispose(String(source.dropFirst(dropPrefix.count)))
+                guard recorded.path.hasPrefix(dropPrefix) else { return nil }
+                let source = DropSource(currentPath: String(recorded.path.dropFirst(dropPrefix.count)))
+                // A claimed source whose claim a power cut undid is back under its dropped name.
+                for place in Set([source, DropSource(relativePath: source.relativePath, claimed: false)]) {
+                    let path = Path.join(options.dropDirectory, place.currentPath)
+                    guard FileSystem.identity(at: path) == recorded.identity else { continue }
+                    try filer.dispose(place)
+                    return Path.directory(of: path)
+                }
+                return nil
             }
         } catch {
             throw AgentSetupError("cannot recover the scalar journal in \(options.stateDirectory): \(error)")
@@ -58,32 +92,6 @@ final class DropPipeline {
         if stale > 0 {
             logger.notice("removed temporary files an interrupted run left", metadata: ["count": "\(stale)"])
         }
-    }
-
-    /// Every file in the drop tree, in `ScanOrder`.
-    static func backlog(of dropDirectory: String, logger: Logger) -> [(path: String, modificationTime: Int64)]
-    {
-        var files: [(path: String, modificationTime: Int64)] = []
-        var pending = [""]
-        while let directory = pending.popLast() {
-            let entries: [FileSystem.DirectoryEntry]
-            do {
-                entries = try FileSystem.listDirectory(Path.join(dropDirectory, directory))
-            } catch {
-                logger.warning("cannot list a directory", metadata: ["error": "\(error)"])
-                continue
-            }
-            for entry in entries where !DropClassifier.isHidden(entry.name) {
-                let path = Path.join(directory, entry.name)
-                if entry.type == .directory {
-                    pending.append(path)
-                } else {
-                    files.append((path, entry.modificationTime))
-                }
-            }
-        }
-        ScanOrder.sort(&files)
-        return files
     }
 
     /// Takes batches of events from `queue` and files them, until the queue is stopped.
@@ -110,65 +118,101 @@ final class DropPipeline {
         filer.trash.sweep()
     }
 
-    /// Files what `events` make ready now; schedules settle checks and retries on `queue`.
-    func handle(_ events: [WatchEvent], queue: EventQueue?) {
-        var ready: [String] = []
-        var seen = Set<String>()
-        func add(_ path: String) {
-            if seen.insert(path).inserted, !filer.keptAfterFiling.contains(path) { ready.append(path) }
+    /// Files what `events` make ready now; schedules quiet-time checks and retries on `queue`.
+    func handle(_ events: [WatchEvent], queue: EventQueue) {
+        let now = FilePreparation.nanosecondsSince(0)
+        var requests: [FilingRequest] = []
+        var seen = Set<DropSource>()
+        func take(_ request: FilingRequest) {
+            if seen.insert(request.source).inserted, !filer.keptAfterFiling.contains(request.source) {
+                requests.append(request)
+            }
+        }
+        // In-place files touched by these events, in the order they were touched.
+        var touched: [String] = []
+        func touch(_ path: String, at time: Int64, foundByScan: Bool) {
+            var candidate =
+                candidates[path]
+                ?? Candidate(firstActivity: now, lastActivity: time, foundByScan: foundByScan)
+            candidate.lastActivity = max(candidate.lastActivity, min(time, now))
+            candidate.foundByScan = candidate.foundByScan && foundByScan
+            candidate.waitingForClose = false
+            candidates[path] = candidate
+            touched.append(path)
         }
         for event in events {
             switch event {
             case .completed(let path):
-                add(path)
-            case .found(let path, let modificationTime):
-                switch FileSystem.writerState(of: path, beneath: options.dropDirectory) {
-                case .noWriters:
-                    add(path)
-                case .openForWriting:
-                    // The watch on its directory exists, so its close produces a `.completed` event.
-                    logger.debug(
-                        "still open for writing; filed when closed",
-                        metadata: ["file": "\(LogText.escaped(path))"])
-                case .unknown:
-                    if let wait = settleWait(modificationTime) {
-                        queue?.push(.settled(relativePath: path), afterNanoseconds: wait)
-                    } else {
-                        add(path)
-                    }
-                }
-            case .settled(let path):
-                guard let identity = FileSystem.identity(at: Path.join(options.dropDirectory, path)) else {
-                    continue
-                }
-                if let wait = settleWait(identity.modificationTime) {
-                    queue?.push(.settled(relativePath: path), afterNanoseconds: wait)
+                // A rename replaces whatever had the name: what is there now is complete.
+                candidates[path] = nil
+                take(.complete(DropSource(relativePath: path, claimed: false)))
+            case .written(let path):
+                touch(path, at: now, foundByScan: false)
+            case .found(let source, let modificationTime):
+                if source.claimed {
+                    take(.complete(source))
                 } else {
-                    add(path)
+                    touch(source.relativePath, at: modificationTime, foundByScan: true)
+                }
+            case .recheck(let source):
+                if !source.claimed, candidates[source.relativePath] != nil {
+                    candidates[source.relativePath]?.recheckScheduled = false
+                    touched.append(source.relativePath)
+                } else {
+                    take(.complete(source))
                 }
             case .overflow:
                 break  // The watcher rescans and reports every file as found.
             }
         }
-        if !ready.isEmpty { file(ready, queue: queue) }
+        var due = Set<String>()
+        for path in touched where due.insert(path).inserted {
+            guard var candidate = candidates[path], !candidate.waitingForClose else { continue }
+            let quiet = Int64(options.quietMilliseconds) * 1_000_000
+            let settle = Int64(options.settleMilliseconds) * 1_000_000
+            let needed = candidate.needsSettling ? settle : quiet
+            let pressed =
+                !candidate.needsSettling && now - candidate.firstActivity >= quiet * Self.quietCapFactor
+            if now - candidate.lastActivity >= needed || pressed {
+                take(
+                    FilingRequest(
+                        source: DropSource(relativePath: path, claimed: false), wroteInPlace: true,
+                        acceptsIncompleteLastLine: now - candidate.lastActivity >= settle,
+                        unleasedQuietNanoseconds: candidate.foundByScan ? settle : 0))
+            } else if !candidate.recheckScheduled {
+                candidate.recheckScheduled = true
+                candidates[path] = candidate
+                let wait = UInt64(max(1, candidate.lastActivity + needed - now))
+                queue.push(.recheck(DropSource(relativePath: path, claimed: false)), afterNanoseconds: wait)
+            }
+        }
+        if !requests.isEmpty { file(requests, queue: queue) }
     }
 
-    /// Files `paths` as one batch now and logs each outcome; retries go to `queue` when given.
-    func file(_ paths: [String], queue: EventQueue?) {
+    /// Files `requests` as one batch now and logs each outcome; re-checks and retries go to
+    /// `queue` when given (`ingest` has none). Returns each file's outcome and where it is now.
+    @discardableResult
+    func file(_ requests: [FilingRequest], queue: EventQueue?) -> [(
+        source: DropSource, outcome: FilingOutcome
+    )] {
         let start = DispatchTime.now().uptimeNanoseconds
-        let outcomes = filer.file(paths)
+        let results = filer.file(requests)
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
-        for (path, outcome) in zip(paths, outcomes) {
-            statistics.record(outcome, nanoseconds: elapsed)
-            log(outcome, path: path, latency: latency, queue: queue)
+        for (request, result) in zip(requests, results) {
+            statistics.record(result.outcome, nanoseconds: elapsed)
+            if !request.source.claimed, !isDeferral(result.outcome) {
+                candidates[request.source.relativePath] = nil
+            }
+            if case .deferred = result.outcome {} else { writerWaits[result.source] = nil }
+            log(result.outcome, request: request, source: result.source, latency: latency, queue: queue)
         }
-        if paths.count > 1 {
+        if requests.count > 1 {
             let phases = filer.lastBatch
             logger.debug(
                 "batch filed",
                 metadata: [
-                    "files": "\(paths.count)", "latency": "\(latency)",
+                    "files": "\(requests.count)", "latency": "\(latency)",
                     "read-and-decode":
                         "\(FilingStatistics.milliseconds(nanoseconds: phases.prepareNanoseconds))",
                     "write": "\(FilingStatistics.milliseconds(nanoseconds: phases.writeNanoseconds))",
@@ -176,14 +220,22 @@ final class DropPipeline {
                         "\(FilingStatistics.milliseconds(nanoseconds: phases.finishNanoseconds))",
                 ])
         }
+        return results
     }
 
-    private func log(_ outcome: FilingOutcome, path: String, latency: String, queue: EventQueue?) {
+    private func isDeferral(_ outcome: FilingOutcome) -> Bool {
+        if case .deferred = outcome { return true } else { return false }
+    }
+
+    private func log(
+        _ outcome: FilingOutcome, request: FilingRequest, source: DropSource, latency: String,
+        queue: EventQueue?
+    ) {
         // Names come from other users: escaped, so a newline in one cannot forge a log line.
-        let file = LogText.escaped(path)
+        let file = LogText.escaped(request.source.relativePath)
         switch outcome {
         case .filed(let kind, let outputs, let records):
-            retryAttempts[path] = nil
+            retryAttempts[source] = nil
             var metadata: Logger.Metadata = [
                 "file": "\(file)", "kind": "\(kind.label)",
                 "to": "\(LogText.escaped(outputs.joined(separator: ", ")))",
@@ -192,18 +244,19 @@ final class DropPipeline {
             if case .scalars = kind { metadata["records"] = "\(records)" }
             logger.info("filed", metadata: metadata)
         case .rejected(let kind, let reason):
-            retryAttempts[path] = nil
+            retryAttempts[source] = nil
             logger.error(
                 "rejected",
                 metadata: [
                     "file": "\(file)", "kind": "\(kind.label)", "reason": "\(LogText.escaped(reason))",
-                    "moved-to": "\(LogText.escaped(Path.join(options.rejectedDirectory, path)))",
+                    "moved-to":
+                        "\(LogText.escaped(Path.join(options.rejectedDirectory, request.source.relativePath)))",
                 ])
         case .skipped(let reason):
             logger.debug("skipped", metadata: ["file": "\(file)", "reason": "\(LogText.escaped(reason))"])
         case .retry(let error):
-            let attempt = retryAttempts[path, default: 0] + 1
-            retryAttempts[path] = attempt
+            let attempt = retryAttempts[source, default: 0] + 1
+            retryAttempts[source] = attempt
             let delay = min(60, 1 << min(attempt - 1, 6))
             logger.warning(
                 "cannot write the output; keeping the source and retrying",
@@ -212,16 +265,55 @@ final class DropPipeline {
                     "attempt": "\(attempt)",
                     "retry-in": "\(delay) s",
                 ])
-            queue?.push(.completed(relativePath: path), afterNanoseconds: UInt64(delay) * 1_000_000_000)
+            queue?.push(.recheck(source), afterNanoseconds: UInt64(delay) * 1_000_000_000)
+        case .deferred(let deferral):
+            scheduleAgain(source, deferral, queue: queue)
         }
     }
 
-    /// How much longer a file last changed at `modificationTime` must stay quiet; nil when settled.
-    private func settleWait(_ modificationTime: Int64) -> UInt64? {
-        let settle = Int64(options.settleMilliseconds) * 1_000_000
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        let age = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - modificationTime
-        return age >= settle ? nil : UInt64(settle - max(age, 0))
+    /// Schedules another look at a file the filer did not take yet.
+    private func scheduleAgain(_ source: DropSource, _ deferral: FilingOutcome.Deferral, queue: EventQueue?) {
+        let file = "\(source)"
+        guard let queue else { return }  // `ingest` reports these itself.
+        switch deferral {
+        case .writerOpen:
+            logger.debug(
+                "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])
+            candidates[source.relativePath, default: newCandidate()].waitingForClose = true
+        case .writerOpenAfterClaim:
+            // Opened before the claim: no event names the claimed file, so look again, less and less often.
+            let attempt = writerWaits[source, default: 0] + 1
+            writerWaits[source] = attempt
+            let delay = UInt64(min(1_000, 5 << min(attempt - 1, 8))) * 1_000_000
+            logger.debug(
+                "a writer still has the claimed file open; looking again",
+                metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
+            queue.push(.recheck(source), afterNanoseconds: delay)
+        case .incompleteLastLine, .changedRecently:
+            logger.debug(
+                deferral == .incompleteLastLine
+                    ? "the last line is not complete yet; waiting for its end or the settle time"
+                    : "no lease on the file; waiting until it is unchanged for the settle time",
+                metadata: ["file": "\(file)"])
+            var candidate = candidates[source.relativePath, default: newCandidate()]
+            candidate.needsSettling = true
+            candidate.recheckScheduled = true
+            candidates[source.relativePath] = candidate
+            let wait =
+                Int64(options.settleMilliseconds) * 1_000_000
+                - (FilePreparation.nanosecondsSince(candidate.lastActivity))
+            queue.push(.recheck(source), afterNanoseconds: UInt64(max(1, wait)))
+        case .claimFolderTaken:
+            logger.debug(
+                "an earlier file of the same name is still claimed; waiting for it",
+                metadata: ["file": "\(file)"])
+            candidates[source.relativePath, default: newCandidate()].recheckScheduled = true
+            queue.push(.recheck(source), afterNanoseconds: UInt64(options.quietMilliseconds) * 1_000_000)
+        }
+    }
+
+    private func newCandidate() -> Candidate {
+        let now = FilePreparation.nanosecondsSince(0)
+        return Candidate(firstActivity: now, lastActivity: now, foundByScan: false)
     }
 }

@@ -126,15 +126,14 @@ final class DropWatcher: Sendable {
             }
             return
         }
-        if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO)) != 0 {
+        // Work in progress (the temporary names of writers that rename) is never a candidate.
+        if DropClassifier.isWorkInProgress(name) { return }
+        if mask & UInt32(IN_MOVED_TO) != 0 {
             queue.push(.completed(relativePath: relativePath))
-        } else if mask & UInt32(IN_CREATE) != 0 {
-            // A link, FIFO or device is never written and closed: report it now so it is set aside.
-            // A new regular file is reported when it is closed after writing.
-            let type = FileSystem.entryType(at: Path.join(root, relativePath))
-            if type == .symbolicLink || type == .other {
-                queue.push(.completed(relativePath: relativePath))
-            }
+        } else if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CREATE)) != 0 {
+            // A close after writing, or a new name: a file created in place, a hard link (which
+            // raises nothing else), a link or a FIFO (set aside). The pipeline takes it once quiet.
+            queue.push(.written(relativePath: relativePath))
         }
     }
 
@@ -155,26 +154,18 @@ final class DropWatcher: Sendable {
                     "cannot watch a directory", metadata: ["path": "\(absolute)", "error": "\(failure)"])
                 continue
             }
-            let entries: [FileSystem.DirectoryEntry]
+            let listing: DropScan.Listing
             do {
-                entries = try FileSystem.listDirectory(absolute)
+                listing = try DropScan.list(directory, in: root)
             } catch {
                 logger.warning(
                     "cannot list a directory", metadata: ["path": "\(absolute)", "error": "\(error)"])
                 continue
             }
-            var found: [(path: String, modificationTime: Int64)] = []
-            for entry in entries where !DropClassifier.isHidden(entry.name) {
-                let path = Path.join(directory, entry.name)
-                switch entry.type {
-                case .directory: pending.append(path)
-                case .regularFile, .symbolicLink, .other:
-                    if reportFiles { found.append((path, entry.modificationTime)) }
-                }
-            }
-            ScanOrder.sort(&found)
-            for file in found {
-                queue.push(.found(relativePath: file.path, modificationTime: file.modificationTime))
+            pending += listing.directories
+            guard reportFiles else { continue }
+            for file in listing.files {
+                queue.push(.found(file.source, modificationTime: file.modificationTime))
             }
         }
         return nil

@@ -104,10 +104,15 @@ final class EventQueue: Sendable {
                 if state.stopped { return (nil, nil) }
                 if !state.opened { return ([], nil) }
                 if !state.delayed.isEmpty {
+                    // Due events are handed out in the order they fell due (a quiet time that was
+                    // set again later falls due later), whatever the order they were pushed in.
+                    var due: [(due: UInt64, event: WatchEvent)] = []
                     var waiting: [(due: UInt64, event: WatchEvent)] = []
                     for entry in state.delayed {
-                        if entry.due <= now { state.ready.append(entry.event) } else { waiting.append(entry) }
+                        if entry.due <= now { due.append(entry) } else { waiting.append(entry) }
                     }
+                    due.sort { $0.due < $1.due }
+                    state.ready += due.map(\.event)
                     state.delayed = waiting
                 }
                 let nextDue = state.delayed.map(\.due).min()

@@ -5,6 +5,10 @@ import VisdropFileSystem
 import VisdropJSON
 import VisdropNPY
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What the filer's worker threads need to read and decode a dropped file: nothing mutable.
 struct FilePreparation: Sendable {
     let options: AgentOptions
@@ -18,41 +22,162 @@ struct FilePreparation: Sendable {
         self.npyReader = NPYReader(limits: NPYLimits(maximumDataBytes: options.maximumFileBytes))
     }
 
-    /// Phase 1 for one file: read it, decode it, and write it when it is an image.
+    /// Phase 1 for one file: take it, read it, decode it, and write it when it is an image.
     ///
-    /// The file is opened beneath the drop folder without following any link (see `RegularFile`);
-    /// an unknown kind is refused without reading it, and the others only after their size cap
-    /// (and for an array, its header) are checked.
-    func prepare(_ item: DropFiler.Item) -> DropFiler.Prepared {
-        if item.kind == .workInProgress { return .skipped("work in progress") }
-        let source = Path.join(options.dropDirectory, item.relativePath)
+    /// The file is opened in its folder without following any link (see `RegularFile`); an
+    /// unknown kind is refused without reading it. Otherwise the agent takes a read lease — refused
+    /// while anybody has the file open for writing, which defers it — reads the file under the
+    /// lease, and claims it (renames it into the claim folder, so the name is free for a new file)
+    /// while still holding the lease. A lease still intact after the claim proves that the bytes
+    /// read are the whole file and that nobody can add to them under the dropped name any more.
+    func prepare(_ item: DropFiler.Item) -> Outcome {
+        if item.kind == .workInProgress { return Outcome(.skipped("work in progress")) }
+        let source = item.request.source
+        let path = Path.join(options.dropDirectory, source.currentPath)
         let file: RegularFile
         do {
-            guard let folder = item.folder else { return .skipped("no folder") }
-            file = try folder.get().openFile(item.name)
+            file = try (source.claimed ? item.claimFolder : item.folder).get().openFile(source.name)
         } catch {
             switch error.kind {
-            case .notFound: return .skipped("already gone")
-            case .symbolicLink where error.path != source, .unsafePath:
+            case .notFound: return Outcome(.skipped("already gone"))
+            case .symbolicLink where error.path != path, .unsafePath:
                 // A directory on the way is a link (it is set aside on its own event): touch nothing.
                 logger.warning(
                     "not following a link on the way to a dropped file",
                     metadata: [
-                        "file": "\(LogText.escaped(item.relativePath))",
-                        "reason": "\(LogText.escaped(error.description))",
+                        "file": "\(source)", "reason": "\(LogText.escaped(error.description))",
                     ])
-                return .skipped(error.description)
-            default: return .reject(error.description)
+                return Outcome(.skipped(error.description))
+            default: return Outcome(.reject(error.description), source: source)
             }
         }
-        if case .unknown(let reason) = item.kind { return .reject(reason) }
-        guard let backend = item.backend else { return .reject("no save directory") }
-        let contents: Contents
-        do {
-            contents = try read(file, kind: item.kind)
-        } catch {
-            return .reject(error.description)
+        if case .unknown(let reason) = item.kind { return Outcome(.reject(reason), source: source) }
+        return take(file, item: item)
+    }
+
+    /// Phase 1 for an opened file of a kind visdrop files: lease, read, claim, decode.
+    private func take(_ file: borrowing RegularFile, item: DropFiler.Item) -> Outcome {
+        let source = item.request.source
+        let lease = file.takeReadLease()
+        switch lease {
+        case .granted:
+            break
+        case .writerOpen:
+            return Outcome(.deferred(source.claimed ? .writerOpenAfterClaim : .writerOpen))
+        case .unavailable:
+            // Only quiet time can tell here: a file found by a scan must have been unchanged for it.
+            let age = Self.nanosecondsSince(file.identity.modificationTime)
+            if !source.claimed, age < item.request.unleasedQuietNanoseconds {
+                return Outcome(.deferred(.changedRecently))
+            }
         }
+        defer { if lease == .granted { file.releaseLease() } }
+        let contents: Result<Contents, FilingError>
+        do throws(FilingError) {
+            contents = .success(try read(file, kind: item.kind))
+        } catch {
+            contents = .failure(error)
+        }
+        if lease == .granted, !file.leaseIsIntact {
+            logger.debug(
+                "a writer opened the file while it was read; reading it again later",
+                metadata: ["file": "\(source)"])
+            return Outcome(.deferred(source.claimed ? .writerOpenAfterClaim : .writerOpen))
+        }
+        let loaded: Contents
+        switch contents {
+        case .success(let value): loaded = value
+        case .failure(let error): return Outcome(.reject(error.description), source: source)
+        }
+        var current = source
+        if !source.claimed {
+            if item.request.wroteInPlace, !item.request.acceptsIncompleteLastLine, case .scalars = item.kind,
+                case .bytes(let bytes) = loaded.payload, !endsWithCompleteLine(bytes)
+            {
+                return Outcome(.deferred(.incompleteLastLine))
+            }
+            switch claim(source, item) {
+            case .claimed: current.claimed = true
+            case .taken: return Outcome(.deferred(.claimFolderTaken))
+            case .inPlace: break
+            }
+            if lease == .granted, !file.leaseIsIntact {
+                // A writer opened the name between the read and the claim: its bytes are still to come.
+                logger.debug(
+                    "a writer opened the file as it was claimed; reading it again later",
+                    metadata: ["file": "\(current)"])
+                return Outcome(.deferred(.writerOpenAfterClaim), source: current)
+            }
+        }
+        var outcome = Outcome(decode(loaded, item: item), source: current)
+        outcome.identity = loaded.identity
+        // Read without a lease, or reachable through another name: checked again before removal.
+        outcome.checkBeforeRemoval = lease != .granted || file.linkCount > 1
+        return outcome
+    }
+
+    /// What phase 1 made of a file, and where the file is now.
+    struct Outcome: Sendable {
+        var prepared: DropFiler.Prepared
+        /// The file's place after phase 1 (claimed, or still in its drop folder); nil when it was
+        /// not touched.
+        var source: DropSource?
+        /// The identity of the file as read.
+        var identity: FileSystem.FileIdentity?
+        /// True when a writer could have added to the file after it was read (no lease, or more
+        /// than one name): its identity is compared again before it is removed.
+        var checkBeforeRemoval = false
+
+        init(_ prepared: DropFiler.Prepared, source: DropSource? = nil) {
+            self.prepared = prepared
+            self.source = source
+        }
+    }
+
+    /// How claiming a file went.
+    private enum Claim {
+        /// It is in the claim folder now.
+        case claimed
+        /// A file of the same name is in the claim folder still: try again after it is filed.
+        case taken
+        /// The claim folder cannot be made or written (a directory of another user's): the file
+        /// is filed where it is, as before claims existed.
+        case inPlace
+    }
+
+    private func claim(_ source: DropSource, _ item: DropFiler.Item) -> Claim {
+        do {
+            let moved = try item.folder.get().moveEntryUnlessTaken(
+                source.name, into: try item.claimFolder.get())
+            return moved ? .claimed : .taken
+        } catch {
+            logger.debug(
+                "cannot claim the file; filing it in its drop folder",
+                metadata: ["file": "\(source)", "error": "\(LogText.escaped(error.description))"])
+            return .inPlace
+        }
+    }
+
+    /// True when `bytes` end with a newline, or their last line is a whole JSON value already
+    /// (`json.dump` writes no newline): a writer that appends in pieces is not cut mid-line.
+    private func endsWithCompleteLine(_ bytes: [UInt8]) -> Bool {
+        guard let last = bytes.last, last != UInt8(ascii: "\n") else { return true }
+        let lineStart = (bytes.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+        let line = bytes[lineStart...]
+        // Records are objects: a line that does not end in a brace is cut, without parsing it.
+        guard
+            let end = line.last(where: {
+                $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") && $0 != UInt8(ascii: "\r")
+            }),
+            end == UInt8(ascii: "}")
+        else { return false }
+        return (try? jsonParser.parse(line)) != nil
+    }
+
+    /// Decodes what was read and calls the backend: writes an image, plans scalar lines, keeps a
+    /// config's bytes for phase 2.
+    private func decode(_ contents: Contents, item: DropFiler.Item) -> DropFiler.Prepared {
+        guard let backend = item.backend else { return .reject("no save directory") }
         do throws(FilingError) {
             switch (item.kind, contents.payload) {
             case (.image(let name, let step), .array(let array)):
@@ -76,6 +201,13 @@ struct FilePreparation: Sendable {
         }
     }
 
+    /// Nanoseconds from the wall-clock time `time` (nanoseconds since the epoch) to now.
+    static func nanosecondsSince(_ time: Int64) -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - time
+    }
+
     /// A dropped file as read for its kind, with the identity of the file it came from.
     struct Contents {
         enum Payload {
@@ -91,7 +223,7 @@ struct FilePreparation: Sendable {
     /// Reads a dropped file once it passed the checks that cost no more than a few KiB: the size
     /// cap of its kind, and for an array its header against the file's size (so a junk or lying
     /// `.npy` is refused after reading its first 64 KiB at most).
-    private func read(_ file: consuming RegularFile, kind: DropKind) throws(FilingError) -> Contents {
+    private func read(_ file: borrowing RegularFile, kind: DropKind) throws(FilingError) -> Contents {
         let cap = sizeCap(for: kind)
         guard file.size <= cap.limit else {
             throw .content(

@@ -10,4 +10,24 @@ enum FilingOutcome: Sendable {
     case skipped(reason: String)
     /// The output could not be written (disk full, read-only); the source is kept for a retry.
     case retry(FileSystemError)
+    /// Not taken yet, for the reason given; the pipeline looks again later.
+    case deferred(Deferral)
+
+    /// Why a file was not taken yet.
+    enum Deferral: Sendable, Equatable {
+        /// A process has the file open for writing (or mapped writable) in its drop folder: it is
+        /// taken after the close this raises.
+        case writerOpen
+        /// A process opened the claimed file for writing before the claim, or while it was read:
+        /// it is looked at again shortly, and read anew once nobody writes it.
+        case writerOpenAfterClaim
+        /// A scalar file written in place ends in the middle of a line: it waits for the line's
+        /// end, or for the file to stay quiet for the settle time.
+        case incompleteLastLine
+        /// The kernel cannot say whether a writer has the file open (no lease), and it changed
+        /// less than the settle time ago.
+        case changedRecently
+        /// An earlier file of the same name is still in the claim folder: this one waits its turn.
+        case claimFolderTaken
+    }
 }

@@ -27,7 +27,7 @@ public struct FilingStatistics: Sendable, Equatable {
             records += count
         case .rejected: rejected += 1
         case .retry: retried += 1
-        case .skipped: return
+        case .skipped, .deferred: return
         }
         totalNanoseconds += nanoseconds
         maximumNanoseconds = max(maximumNanoseconds, nanoseconds)

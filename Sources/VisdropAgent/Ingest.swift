@@ -9,25 +9,36 @@ public enum Ingest {
     {
         try AgentSetupError.prepare(options)
         let pipeline = try DropPipeline(options: options, logger: logger)
-        let backlog = DropPipeline.backlog(of: options.dropDirectory, logger: logger)
+        let backlog = DropScan.backlog(of: options.dropDirectory, logger: logger)
         logger.info("ingesting", metadata: ["drop": "\(options.dropDirectory)", "files": "\(backlog.count)"])
-        var stillBeingWritten = 0
-        var ready: [String] = []
-        for file in backlog {
-            if FileSystem.writerState(of: file.path, beneath: options.dropDirectory) == .openForWriting {
-                logger.warning(
-                    "still open for writing; left for the next run",
-                    metadata: ["file": "\(LogText.escaped(file.path))"])
-                stillBeingWritten += 1
-                continue
-            }
-            ready.append(file.path)
+        // What is there now is taken as it is: no quiet time, a cut last line filed as it stands.
+        var pending = backlog.map { file in
+            FilingRequest(
+                source: file.source, wroteInPlace: !file.source.claimed, acceptsIncompleteLastLine: true,
+                unleasedQuietNanoseconds: 0)
         }
-        var start = 0
-        while start < ready.count {
-            let end = min(ready.count, start + DropPipeline.batchLimit)
-            pipeline.file(Array(ready[start..<end]), queue: nil)
-            start = end
+        var stillBeingWritten = 0
+        while !pending.isEmpty {
+            var waiting: [FilingRequest] = []
+            var start = 0
+            while start < pending.count {
+                let end = min(pending.count, start + DropPipeline.batchLimit)
+                let requests = Array(pending[start..<end])
+                for (request, result) in zip(requests, pipeline.file(requests, queue: nil)) {
+                    guard case .deferred(let deferral) = result.outcome else { continue }
+                    if deferral == .claimFolderTaken {
+                        // An earlier file of the same name was claimed in this batch: its turn is over.
+                        waiting.append(request)
+                    } else {
+                        logger.warning(
+                            "still open for writing; left for the next run",
+                            metadata: ["file": "\(result.source)"])
+                        stillBeingWritten += 1
+                    }
+                }
+                start = end
+            }
+            pending = waiting
         }
         pipeline.emptyTrash()
         var statistics = pipeline.statistics

@@ -91,8 +91,9 @@ final class ScalarJournal {
         try clear()
     }
 
-    /// Finishes or undoes the batch a crash interrupted; `dispose` removes (or archives) a filed source.
-    func recover(dispose: (String) throws(FileSystemError) -> Void) throws(FileSystemError) {
+    /// Finishes or undoes the batch a crash interrupted; `dispose` removes (or archives) a filed
+    /// source still there and returns the directory it left, or nil when it found none.
+    func recover(dispose: (Source) throws(FileSystemError) -> String?) throws(FileSystemError) {
         let intent: Intent
         let appended: Bool
         switch JournalRecord.decode(try file.read()) {
@@ -108,9 +109,9 @@ final class ScalarJournal {
         if appended {
             var disposed = 0
             var folders = Set<String>()
-            for source in intent.sources where FileSystem.identity(at: source.path) == source.identity {
-                try dispose(source.path)
-                folders.insert(Path.directory(of: source.path))
+            for source in intent.sources {
+                guard let folder = try dispose(source) else { continue }
+                folders.insert(folder)
                 disposed += 1
             }
             // The removals must be on disk before the idle line can be.

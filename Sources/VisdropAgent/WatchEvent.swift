@@ -1,11 +1,14 @@
-/// What the drop-folder watcher reports to the filing pipeline.
+/// What the drop-folder watcher (and the pipeline's own timers) report to the filing pipeline.
 enum WatchEvent: Sendable, Equatable {
-    /// A file was closed after writing, or renamed into the tree: it is complete.
+    /// A file was written in place: closed after writing (`IN_CLOSE_WRITE`), or created
+    /// (`IN_CREATE`: a new file, a hard link, a FIFO). It is taken once it has been quiet.
+    case written(relativePath: String)
+    /// A file was renamed into the tree (`IN_MOVED_TO`): complete, taken at once.
     case completed(relativePath: String)
-    /// A file was found by scanning a directory; it may still be being written.
-    case found(relativePath: String, modificationTime: Int64)
-    /// A file found by scanning has been quiet for the settle time: check it again.
-    case settled(relativePath: String)
+    /// A file was found by scanning a directory (the backlog, a new directory, a rescan).
+    case found(DropSource, modificationTime: Int64)
+    /// A timer the pipeline set for `source` is due: its quiet time, a writer's wait, or a retry.
+    case recheck(DropSource)
     /// The kernel's event queue overflowed: events were lost and the tree must be rescanned.
     case overflow
 }

@@ -60,9 +60,8 @@ public struct WatchService: Service {
             throw AgentSetupError(error.description)
         }
         // Listed after the watch exists, so a file is in the backlog, in an event, or in both.
-        let backlog = DropPipeline.backlog(of: options.dropDirectory, logger: logger)
-        queue.open(
-            first: backlog.map { .found(relativePath: $0.path, modificationTime: $0.modificationTime) })
+        let backlog = DropScan.backlog(of: options.dropDirectory, logger: logger)
+        queue.open(first: backlog.map { .found($0.source, modificationTime: $0.modificationTime) })
         logger.info(
             "watching",
             metadata: [

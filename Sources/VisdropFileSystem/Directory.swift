@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -31,6 +33,45 @@ public final class Directory: Sendable {
     {
         let descriptor = try FileSystem.openDirectory(relativeDirectory, beneath: root, creating: creating)
         return Directory(path: Path.join(root, relativeDirectory), descriptor: descriptor)
+    }
+
+    /// Opens the directory `name` in this one without following a link; with `creating`, it is
+    /// made first when missing.
+    public func openSubdirectory(_ name: String, creating: Bool) throws(FileSystemError) -> Directory {
+        let subpath = Path.join(path, name)
+        if creating, mkdirat(descriptor, name, 0o755) != 0, errno != EEXIST {
+            throw FileSystemError(errno: errno, operation: "mkdir", path: subpath)
+        }
+        let opened = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard opened >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: subpath) }
+        return Directory(path: subpath, descriptor: opened)
+    }
+
+    /// Renames the entry `name` to the same name in `target` unless that name is taken there;
+    /// returns false, moving nothing, when it is.
+    ///
+    /// `renameat2(RENAME_NOREPLACE)` decides atomically; where the file system cannot
+    /// (`EINVAL`), the name is looked up first, which is enough for a target folder that only
+    /// this process writes.
+    public func moveEntryUnlessTaken(_ name: String, into target: Directory) throws(FileSystemError) -> Bool {
+        if visdrop_rename_no_replace(descriptor, name, target.descriptor, name) == 0 { return true }
+        switch errno {
+        case EEXIST: return false
+        case EINVAL:
+            var info = stat()
+            if fstatat(target.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 { return false }
+            try moveEntry(name, to: name, in: target)
+            return true
+        default:
+            throw FileSystemError(errno: errno, operation: "rename", path: Path.join(path, name))
+        }
+    }
+
+    /// The identity of the entry `name` without following a link, or nil when there is none.
+    public func identity(of name: String) -> FileSystem.FileIdentity? {
+        var info = stat()
+        guard fstatat(descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return FileSystem.FileIdentity(info)
     }
 
     /// Opens the regular file `name` in this directory for reading (see `RegularFile`).

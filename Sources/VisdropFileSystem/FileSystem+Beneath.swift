@@ -94,16 +94,6 @@ extension FileSystem {
         }
     }
 
-    /// Whether a writer has `relativePath` beneath `root` open, as `writerState(at:)` tells it.
-    public static func writerState(of relativePath: String, beneath root: String) -> WriterState {
-        do {
-            let file = try RegularFile.open(relativePath, beneath: root)
-            return writerState(of: file)
-        } catch {
-            return .unknown
-        }
-    }
-
     /// Opens the directory holding `relativePath` beneath `root` (see `openDirectory`).
     static func openParentDirectory(of relativePath: String, beneath root: String, creating: Bool)
         throws(FileSystemError) -> Int32

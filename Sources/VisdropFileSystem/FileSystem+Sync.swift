@@ -40,3 +40,26 @@ extension FileSystem {
         return removed
     }
 }
+
+extension FileSystem {
+    /// Whether the directory `inner` is the directory `outer` or lies anywhere inside it.
+    ///
+    /// Compared by device and inode, from `inner`'s real path up to `/`, so neither a symbolic
+    /// link nor a bind mount (which shows the same inode elsewhere) can hide that they overlap.
+    /// False when either cannot be resolved.
+    public static func isDirectory(_ inner: String, sameAsOrInside outer: String) -> Bool {
+        var target = stat()
+        guard stat(outer, &target) == 0, let resolved = realpath(inner, nil) else { return false }
+        var path = String(cString: resolved)
+        free(resolved)
+        while true {
+            var info = stat()
+            if stat(path, &info) == 0, info.st_dev == target.st_dev, info.st_ino == target.st_ino {
+                return true
+            }
+            if path == "/" || path.isEmpty { return false }
+            path = Path.directory(of: path)
+            if path.isEmpty { path = "/" }
+        }
+    }
+}

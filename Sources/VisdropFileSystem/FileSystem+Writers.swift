@@ -6,47 +6,48 @@ internal import CLinuxShim
     import Musl
 #endif
 
-extension FileSystem {
-    /// Whether some process still has a file open for writing, as far as the kernel can tell us.
-    public enum WriterState: Sendable, Equatable {
-        /// Nobody has the file open for writing: what is there is complete.
-        case noWriters
-        /// Some process has the file open for writing: its close will produce an event.
-        case openForWriting
-        /// The question cannot be answered here (another user's file without `CAP_LEASE`, a file
-        /// system without leases, not a regular file, gone).
-        case unknown
+/// Read leases: how the kernel tells us whether anybody is writing a file.
+///
+/// A read lease (`fcntl(F_SETLEASE, F_RDLCK)`) is refused with `EAGAIN` while any process has the
+/// file open for writing or holds a shared writable mapping of it. Once granted, it stands until
+/// we release it or a writer's `open` begins to break it; the kernel then holds that `open` back
+/// (for `/proc/sys/fs/lease-break-time`, or until we release) and `leaseIsIntact` turns false.
+/// So a lease held from before a read until after it proves that nobody wrote the file meanwhile.
+/// Renaming the file does not break it.
+extension RegularFile {
+    /// The answer to a request for a read lease.
+    public enum ReadLease: Sendable, Equatable {
+        /// Granted: nobody has the file open for writing (or mapped writable) now.
+        case granted
+        /// Refused: some process has the file open for writing; its last close raises
+        /// `IN_CLOSE_WRITE`.
+        case writerOpen
+        /// The kernel cannot say: another user's file without `CAP_LEASE`, or a file system
+        /// without leases.
+        case unavailable
     }
 
-    /// Asks the kernel whether `path` is open for writing, by trying to take a read lease on it.
-    ///
-    /// A read lease (`fcntl(F_SETLEASE, F_RDLCK)`) is refused with `EAGAIN` exactly when the file is
-    /// open for writing; when granted it is released at once. The file is opened like
-    /// `RegularFile` opens it (checked through an `O_PATH | O_NOFOLLOW` handle first), so links,
-    /// FIFOs and devices are never followed, waited on or opened.
-    public static func writerState(at path: String) -> WriterState {
-        do {
-            let file = try RegularFile.open(at: path)
-            return writerState(of: file)
-        } catch {
-            return .unknown
-        }
-    }
-
-    /// Asks the kernel whether some process has `file` open for writing (see `writerState(at:)`).
-    public static func writerState(of file: borrowing RegularFile) -> WriterState {
+    /// Asks for a read lease on the file; when granted, release it with `releaseLease()`.
+    public func takeReadLease() -> ReadLease {
         _ = ignoreLeaseBreakSignal
-        if visdrop_set_lease(file.descriptor, Int32(F_RDLCK)) == 0 {
-            _ = visdrop_set_lease(file.descriptor, Int32(F_UNLCK))
-            return .noWriters
-        }
-        return errno == EAGAIN ? .openForWriting : .unknown
+        if visdrop_set_lease(descriptor, Int32(F_RDLCK)) == 0 { return .granted }
+        return errno == EAGAIN ? .writerOpen : .unavailable
     }
 
-    /// A writer opening the file during the microseconds we hold a lease makes the kernel send the lease
-    /// holder `SIGIO`, whose default action ends the process. We release the lease on our own at once,
-    /// so the signal carries nothing we need: ignore it, once, for the whole process.
-    private static let ignoreLeaseBreakSignal: Void = {
-        signal(SIGIO, SIG_IGN)
-    }()
+    /// True while the lease `takeReadLease()` granted stands: no writer has tried to open the file.
+    public var leaseIsIntact: Bool {
+        visdrop_get_lease(descriptor) == Int32(F_RDLCK)
+    }
+
+    /// Releases the lease, letting a writer held back by it go on.
+    public func releaseLease() {
+        _ = visdrop_set_lease(descriptor, Int32(F_UNLCK))
+    }
 }
+
+/// A writer opening a leased file makes the kernel send the lease holder `SIGIO`, whose default
+/// action ends the process. We ask `leaseIsIntact` instead, so the signal carries nothing we need:
+/// it is ignored, once, for the whole process.
+private let ignoreLeaseBreakSignal: Void = {
+    signal(SIGIO, SIG_IGN)
+}()

@@ -16,15 +16,19 @@ public struct RegularFile: ~Copyable {
     public let path: String
     /// The file's identity when it was opened.
     public let identity: FileSystem.FileIdentity
+    /// How many names the file had when it was opened: more than one means it can also be
+    /// reached, and written, through a name elsewhere.
+    public let linkCount: Int
     /// The open descriptor (read-only, non-blocking).
     let descriptor: Int32
 
     /// The file's size in bytes when it was opened.
     public var size: Int { identity.size }
 
-    private init(path: String, identity: FileSystem.FileIdentity, descriptor: Int32) {
+    private init(path: String, info: stat, descriptor: Int32) {
         self.path = path
-        self.identity = identity
+        self.identity = FileSystem.FileIdentity(info)
+        self.linkCount = Int(info.st_nlink)
         self.descriptor = descriptor
     }
 
@@ -67,7 +71,7 @@ public struct RegularFile: ~Copyable {
         // Reopened through the handle, the descriptor is the checked file itself.
         let descriptor = openPath("/proc/self/fd/\(handle)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         if descriptor >= 0 {
-            return RegularFile(path: path, identity: FileSystem.FileIdentity(info), descriptor: descriptor)
+            return RegularFile(path: path, info: info, descriptor: descriptor)
         }
         guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         // No /proc: open the name again, without following it, and check it is the same file.
@@ -79,7 +83,7 @@ public struct RegularFile: ~Copyable {
             close(reopened)
             throw FileSystemError(errno: ENOENT, operation: "open", path: path)
         }
-        return RegularFile(path: path, identity: FileSystem.FileIdentity(opened), descriptor: reopened)
+        return RegularFile(path: path, info: opened, descriptor: reopened)
     }
 
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.

@@ -38,9 +38,16 @@ struct AgentArguments: ParsableArguments {
     var archive: String?
 
     @Option(
+        name: .customLong("quiet-ms"),
+        help:
+            "Quiet time before a file written in place (not renamed in) is taken. (default: 50)"
+    )
+    var quietMilliseconds: Int?
+
+    @Option(
         name: .customLong("settle-ms"),
         help:
-            "Quiet time before a scanned file is filed when the kernel cannot say whether a writer has it open. (default: 1000)"
+            "Quiet time before a file is taken when the kernel cannot say whether a writer has it open, or when a scalar file's last line stays cut. (default: 1000)"
     )
     var settleMilliseconds: Int?
 
@@ -92,8 +99,10 @@ struct AgentArguments: ParsableArguments {
         if let pngCompression, !(0...9).contains(pngCompression) {
             throw ValidationError("--png-compression must be from 0 to 9")
         }
-        if let settleMilliseconds, settleMilliseconds < 0 {
-            throw ValidationError("--settle-ms must be >= 0")
+        for (name, value) in [("quiet-ms", quietMilliseconds), ("settle-ms", settleMilliseconds)] {
+            if let value, !(0...3_600_000).contains(value) {
+                throw ValidationError("--\(name) must be from 0 to 3600000")
+            }
         }
         for (name, value) in [
             ("max-file-bytes", maximumFileBytes), ("max-config-bytes", maximumConfigBytes),
@@ -115,6 +124,7 @@ struct AgentArguments: ParsableArguments {
         if let drop { options.dropDirectory = drop }
         if let out { options.outputDirectory = out }
         if let archive { options.archiveDirectory = archive }
+        if let quietMilliseconds { options.quietMilliseconds = quietMilliseconds }
         if let settleMilliseconds { options.settleMilliseconds = settleMilliseconds }
         if let maximumFileBytes { options.maximumFileBytes = maximumFileBytes }
         if let maximumConfigBytes { options.maximumConfigBytes = maximumConfigBytes }

@@ -18,14 +18,30 @@ struct CrashEndToEndTests {
 
     @Test("SIGKILL at random moments, dozens of times: every record once, every image whole")
     func killedAgainAndAgain() throws {
+        try Self.killAgainAndAgain(appending: false)
+    }
+
+    @Test("SIGKILL at random moments while a logger appends in place, reopening its file per record")
+    func killedAgainAndAgainWithAppenders() throws {
+        try Self.killAgainAndAgain(appending: true)
+    }
+
+    /// The kill-and-restart run; with `appending`, the writer appends its records in place to
+    /// one `log.jsonl` (an `open(path, "a")` per record) instead of renaming files in.
+    static func killAgainAndAgain(appending: Bool) throws {
         let workspace = try TestWorkspace()
         let fixtures = try Fixtures.directory() + "/crash"
         let writer = Process()
         writer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let stopFile = workspace.root + "/stop-writing"
-        writer.arguments = [
-            "python3", fixtures + "/writer.py", workspace.drop, "\(Self.files)", "\(Self.images)", stopFile,
-        ]
+        writer.arguments =
+            [
+                "python3", fixtures + "/writer.py", workspace.drop, "\(Self.files)", "\(Self.images)",
+                stopFile,
+            ] + (appending ? ["append"] : [])
+        // The appender pauses 12 ms now and then: a short quiet time makes each pause a batch, so
+        // kills land inside batches (and claims race the writer's reopening far more often).
+        let arguments = workspace.watchArguments(logLevel: "info", appending ? ["--quiet-ms", "5"] : [])
         let writerOutput = Pipe()
         writer.standardOutput = writerOutput
         try writer.run()
@@ -39,7 +55,7 @@ struct CrashEndToEndTests {
             if kills >= Self.kills { _ = FileManager.default.createFile(atPath: stopFile, contents: nil) }
             incarnation += 1
             let agent = try AgentProcess(
-                workspace.watchArguments(logLevel: "info"),
+                arguments,
                 logPath: workspace.root + "/agent-\(incarnation).log",
                 environment: ["VISDROP_CRASH_WINDOW_MS": "15"])
             // Every fifth kill comes within 3 ms of the start (often during recovery); the rest
@@ -63,7 +79,9 @@ struct CrashEndToEndTests {
         let undone = logs.components(separatedBy: "undid a batch").count - 1
         let finished = logs.components(separatedBy: "finished a batch").count - 1
         #expect(undone + finished > 0, "no kill interrupted a batch")
-        print("crash test: \(kills) kills, \(undone) batches undone, \(finished) finished by recovery")
+        print(
+            "crash test\(appending ? " (appenders)" : ""): \(kills) kills, \(undone) batches undone, "
+                + "\(finished) finished by recovery")
         writer.waitUntilExit()
         #expect(writer.terminationStatus == 0)
         let counts = String(decoding: writerOutput.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -71,10 +89,10 @@ struct CrashEndToEndTests {
         try #require(counts.count == 2, "the writer printed no counts")
         let (records, images) = (counts[0], counts[1])
 
-        let agent = try AgentProcess(workspace.watchArguments(logLevel: "info"), logPath: workspace.log)
+        let agent = try AgentProcess(arguments, logPath: workspace.log)
         try agent.waitUntilWatching()
         try eventually("the drop folder to be emptied; log:\n\(agent.log)") {
-            workspace.visibleDropFiles().isEmpty
+            workspace.visibleDropFiles().isEmpty && WritingStylesEndToEndTests.claimedFiles(workspace).isEmpty
         }
         #expect(try agent.terminate() == 0)
 

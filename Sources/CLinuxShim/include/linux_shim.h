@@ -6,6 +6,14 @@
 /// fcntl(fd, F_SETLEASE, type) with type F_RDLCK (0) or F_UNLCK (2). Returns 0 or -1 with errno set.
 int visdrop_set_lease(int fd, int type);
 
+/// fcntl(fd, F_GETLEASE): the lease this process holds on the file — F_RDLCK (0) while a read
+/// lease stands, F_UNLCK (2) once a writer's open has begun to break it. Returns -1 with errno set.
+int visdrop_get_lease(int fd);
+
+/// renameat2(from_dir, from, to_dir, to, RENAME_NOREPLACE): rename unless `to` exists (EEXIST).
+/// Returns 0 or -1 with errno set (EINVAL where the file system cannot refuse to replace).
+int visdrop_rename_no_replace(int from_dir, const char *from, int to_dir, const char *to);
+
 /// sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE): start writing the file's dirty pages now,
 /// without waiting, so a later fdatasync finds them written. Returns 0 or -1 with errno set.
 int visdrop_start_writeback(int fd);

@@ -1,0 +1,20 @@
+/// A file the pipeline hands the filer, and what the pipeline knows of how it was written.
+struct FilingRequest: Sendable, Equatable {
+    /// The file, and whether it is claimed already.
+    var source: DropSource
+    /// Written in place (closed after writing, created, or found by a scan) rather than renamed
+    /// in: a scalar file whose last line is cut waits for the rest of it.
+    var wroteInPlace: Bool
+    /// The file has been quiet for the settle time (or `ingest` takes what is there): a cut last
+    /// line no longer waits.
+    var acceptsIncompleteLastLine: Bool
+    /// Where the kernel grants no lease, how long the file must have been unchanged before it is
+    /// taken: 0 once an event said its writer closed it, the settle time for a file found by a scan.
+    var unleasedQuietNanoseconds: Int64
+
+    /// A file that is complete as it is: renamed in, or claimed already.
+    static func complete(_ source: DropSource) -> FilingRequest {
+        FilingRequest(
+            source: source, wroteInPlace: false, acceptsIncompleteLastLine: true, unleasedQuietNanoseconds: 0)
+    }
+}
