@@ -39,7 +39,8 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
-        .target(name: "CPNGShim", dependencies: ["CPNG"]),
+        // zlib: crc32_z and adler32_z (libpng links it, but only for itself).
+        .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CLinuxShim"),
         .target(name: "VisdropFileSystem", dependencies: ["CLinuxShim"]),
         .target(name: "VisdropJSON"),

@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 enum {
     /// Symbols per block: zlib's lit_bufsize - 1 at memLevel 8.
@@ -35,69 +36,7 @@ enum {
 
 // MARK: - Checksums
 
-static uint32_t crc_table[8][256];
-static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
-
-static void make_crc_table(void) {
-    for (uint32_t n = 0; n < 256; n++) {
-        uint32_t c = n;
-        for (int k = 0; k < 8; k++) {
-            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        }
-        crc_table[0][n] = c;
-    }
-    for (uint32_t n = 0; n < 256; n++) {
-        for (int slice = 1; slice < 8; slice++) {
-            uint32_t previous = crc_table[slice - 1][n];
-            crc_table[slice][n] = crc_table[0][previous & 0xFF] ^ (previous >> 8);
-        }
-    }
-}
-
-/// CRC-32 as PNG chunks use it (slicing by 8).
-static uint32_t crc32_update(uint32_t crc, const uint8_t *data, size_t length) {
-    pthread_once(&crc_table_once, make_crc_table);
-    crc = ~crc;
-    while (length >= 8) {
-        uint32_t low = crc ^ ((uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
-                              (uint32_t)data[3] << 24);
-        uint32_t high =
-            (uint32_t)data[4] | (uint32_t)data[5] << 8 | (uint32_t)data[6] << 16 | (uint32_t)data[7] << 24;
-        crc = crc_table[7][low & 0xFF] ^ crc_table[6][(low >> 8) & 0xFF] ^ crc_table[5][(low >> 16) & 0xFF] ^
-              crc_table[4][low >> 24] ^ crc_table[3][high & 0xFF] ^ crc_table[2][(high >> 8) & 0xFF] ^
-              crc_table[1][(high >> 16) & 0xFF] ^ crc_table[0][high >> 24];
-        data += 8;
-        length -= 8;
-    }
-    while (length-- > 0) {
-        crc = crc_table[0][(crc ^ *data++) & 0xFF] ^ (crc >> 8);
-    }
-    return ~crc;
-}
-
-/// Adler-32 as the zlib stream trailer uses it.
-///
-/// Over a chunk of n bytes, a grows by their sum and b by n * a plus the sum of (n - j) * d[j];
-/// both sums are independent of a and b, so the loop vectorizes. 5552 is the most bytes whose
-/// weighted sum cannot overflow 32 bits.
-static uint32_t adler32_update(uint32_t adler, const uint8_t *data, size_t length) {
-    uint64_t a = adler & 0xFFFF;
-    uint64_t b = adler >> 16;
-    while (length > 0) {
-        uint32_t chunk = length < 5552 ? (uint32_t)length : 5552;
-        uint32_t sum = 0;
-        uint32_t weighted = 0;
-        for (uint32_t j = 0; j < chunk; j++) {
-            sum += data[j];
-            weighted += (chunk - j) * (uint32_t)data[j];
-        }
-        b = (b + (uint64_t)chunk * a + weighted) % 65521;
-        a = (a + sum) % 65521;
-        data += chunk;
-        length -= chunk;
-    }
-    return (uint32_t)(b << 16 | a);
-}
+// CRC-32 (PNG chunks) and Adler-32 (the zlib trailer) are zlib's crc32_z and adler32_z.
 
 // MARK: - Output
 
@@ -785,7 +724,7 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
     ihdr[18] = 0;  // deflate
     ihdr[19] = 0;  // adaptive filtering
     ihdr[20] = 0;  // not interlaced
-    put_u32_big_endian(ihdr + 21, crc32_update(0, ihdr + 4, 17));
+    put_u32_big_endian(ihdr + 21, (uint32_t)crc32_z(0, ihdr + 4, 17));
     size_t idat_start = 8 + 25;
     out.length = idat_start + 8;     // IDAT length and type, written once the length is known
     out.bytes[out.length++] = 0x78;  // zlib: deflate, 32 KiB window
@@ -822,7 +761,7 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
                 reset_block(current);
             }
         }
-        adler = adler32_update(adler, data, taken);
+        adler = (uint32_t)adler32_z(adler, data, taken);
         if (taken > 0) {
             window[0] = data[taken - 1];
             has_previous = 1;
@@ -849,7 +788,7 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
         goto done;
     }
     write_chunk_header(out.bytes + idat_start, (uint32_t)idat_length, "IDAT");
-    put_u32_big_endian(out.bytes + out.length, crc32_update(0, out.bytes + idat_start + 4, idat_length + 4));
+    put_u32_big_endian(out.bytes + out.length, (uint32_t)crc32_z(0, out.bytes + idat_start + 4, idat_length + 4));
     out.length += 4;
     write_chunk_header(out.bytes + out.length, 0, "IEND");
     put_u32_big_endian(out.bytes + out.length + 8, 0xAE426082u);
