@@ -32,6 +32,8 @@ final class DropPipeline {
     private var candidates: [String: Candidate] = [:]
     /// Claimed files a writer still had open: how often each was looked at.
     private var writerWaits: [DropSource: Int] = [:]
+    /// Claimed files with a look scheduled already (a rescan may find one meanwhile).
+    private var claimRechecks = Set<DropSource>()
     private(set) var statistics = FilingStatistics()
 
     /// A file written in place, waiting to be quiet.
@@ -121,6 +123,8 @@ final class DropPipeline {
     /// Files what `events` make ready now; schedules quiet-time checks and retries on `queue`.
     func handle(_ events: [WatchEvent], queue: EventQueue) {
         let now = FilePreparation.nanosecondsSince(0)
+        let quiet = Int64(options.quietMilliseconds) * 1_000_000
+        let settle = Int64(options.settleMilliseconds) * 1_000_000
         var requests: [FilingRequest] = []
         var seen = Set<DropSource>()
         func take(_ request: FilingRequest) {
@@ -130,12 +134,12 @@ final class DropPipeline {
         }
         // In-place files touched by these events, in the order they were touched.
         var touched: [String] = []
-        func touch(_ path: String, at time: Int64, foundByScan: Bool) {
+        func touch(_ path: String) {
             var candidate =
-                candidates[path]
-                ?? Candidate(firstActivity: now, lastActivity: time, foundByScan: foundByScan)
-            candidate.lastActivity = max(candidate.lastActivity, min(time, now))
-            candidate.foundByScan = candidate.foundByScan && foundByScan
+                candidates[path] ?? Candidate(firstActivity: now, lastActivity: now, foundByScan: false)
+            candidate.lastActivity = now
+            // A close was seen: quiet time is enough where no lease can be had.
+            candidate.foundByScan = false
             candidate.waitingForClose = false
             candidates[path] = candidate
             touched.append(path)
@@ -147,14 +151,19 @@ final class DropPipeline {
                 candidates[path] = nil
                 take(.complete(DropSource(relativePath: path, claimed: false)))
             case .written(let path):
-                touch(path, at: now, foundByScan: false)
+                touch(path)
             case .found(let source, let modificationTime):
-                if source.claimed {
-                    take(.complete(source))
-                } else {
-                    touch(source.relativePath, at: modificationTime, foundByScan: true)
-                }
+                // A scan (the backlog, a new directory, a rescan) keeps the order it found files
+                // in: each is taken now, and the lease decides (a writer's close brings it back).
+                let age = now - min(modificationTime, now)
+                take(
+                    source.claimed
+                        ? .complete(source)
+                        : FilingRequest(
+                            source: source, wroteInPlace: true, acceptsIncompleteLastLine: age >= settle,
+                            unleasedQuietNanoseconds: settle))
             case .recheck(let source):
+                claimRechecks.remove(source)
                 if !source.claimed, candidates[source.relativePath] != nil {
                     candidates[source.relativePath]?.recheckScheduled = false
                     touched.append(source.relativePath)
@@ -168,8 +177,6 @@ final class DropPipeline {
         var due = Set<String>()
         for path in touched where due.insert(path).inserted {
             guard var candidate = candidates[path], !candidate.waitingForClose else { continue }
-            let quiet = Int64(options.quietMilliseconds) * 1_000_000
-            let settle = Int64(options.settleMilliseconds) * 1_000_000
             let needed = candidate.needsSettling ? settle : quiet
             let pressed =
                 !candidate.needsSettling && now - candidate.firstActivity >= quiet * Self.quietCapFactor
@@ -201,10 +208,12 @@ final class DropPipeline {
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
         for (request, result) in zip(requests, results) {
             statistics.record(result.outcome, nanoseconds: elapsed)
-            if !request.source.claimed, !isDeferral(result.outcome) {
-                candidates[request.source.relativePath] = nil
+            if !isDeferral(result.outcome) {
+                // Taken, set aside or gone: a later event for the name is about a new file.
+                if !request.source.claimed { candidates[request.source.relativePath] = nil }
+                writerWaits[request.source] = nil
+                writerWaits[result.source] = nil
             }
-            if case .deferred = result.outcome {} else { writerWaits[result.source] = nil }
             log(result.outcome, request: request, source: result.source, latency: latency, queue: queue)
         }
         if requests.count > 1 {
@@ -267,21 +276,25 @@ final class DropPipeline {
                 ])
             queue?.push(.recheck(source), afterNanoseconds: UInt64(delay) * 1_000_000_000)
         case .deferred(let deferral):
-            scheduleAgain(source, deferral, queue: queue)
+            scheduleAgain(source, deferral, foundByScan: request.unleasedQuietNanoseconds > 0, queue: queue)
         }
     }
 
     /// Schedules another look at a file the filer did not take yet.
-    private func scheduleAgain(_ source: DropSource, _ deferral: FilingOutcome.Deferral, queue: EventQueue?) {
+    private func scheduleAgain(
+        _ source: DropSource, _ deferral: FilingOutcome.Deferral, foundByScan: Bool, queue: EventQueue?
+    ) {
         let file = "\(source)"
         guard let queue else { return }  // `ingest` reports these itself.
         switch deferral {
         case .writerOpen:
             logger.debug(
                 "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])
-            candidates[source.relativePath, default: newCandidate()].waitingForClose = true
+            candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)].waitingForClose =
+                true
         case .writerOpenAfterClaim:
             // Opened before the claim: no event names the claimed file, so look again, less and less often.
+            guard claimRechecks.insert(source).inserted else { return }
             let attempt = writerWaits[source, default: 0] + 1
             writerWaits[source] = attempt
             let delay = UInt64(min(1_000, 5 << min(attempt - 1, 8))) * 1_000_000
@@ -295,7 +308,7 @@ final class DropPipeline {
                     ? "the last line is not complete yet; waiting for its end or the settle time"
                     : "no lease on the file; waiting until it is unchanged for the settle time",
                 metadata: ["file": "\(file)"])
-            var candidate = candidates[source.relativePath, default: newCandidate()]
+            var candidate = candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)]
             candidate.needsSettling = true
             candidate.recheckScheduled = true
             candidates[source.relativePath] = candidate
@@ -304,16 +317,23 @@ final class DropPipeline {
                 - (FilePreparation.nanosecondsSince(candidate.lastActivity))
             queue.push(.recheck(source), afterNanoseconds: UInt64(max(1, wait)))
         case .claimFolderTaken:
+            // Its claimed namesake is filed within a batch or two, unless a writer holds that one
+            // open: look again after the quiet time, then less and less often (at most 1 s apart).
+            let attempt = writerWaits[source, default: 0] + 1
+            writerWaits[source] = attempt
+            let delay =
+                UInt64(min(1_000, max(5, options.quietMilliseconds) << min(attempt - 1, 8))) * 1_000_000
             logger.debug(
                 "an earlier file of the same name is still claimed; waiting for it",
-                metadata: ["file": "\(file)"])
-            candidates[source.relativePath, default: newCandidate()].recheckScheduled = true
-            queue.push(.recheck(source), afterNanoseconds: UInt64(options.quietMilliseconds) * 1_000_000)
+                metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
+            candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)]
+                .recheckScheduled = true
+            queue.push(.recheck(source), afterNanoseconds: delay)
         }
     }
 
-    private func newCandidate() -> Candidate {
+    private func newCandidate(foundByScan: Bool) -> Candidate {
         let now = FilePreparation.nanosecondsSince(0)
-        return Candidate(firstActivity: now, lastActivity: now, foundByScan: false)
+        return Candidate(firstActivity: now, lastActivity: now, foundByScan: foundByScan)
     }
 }
