@@ -75,6 +75,14 @@ struct VisdropBench: ParsableCommand {
     @Option(name: .customLong("stage-repetitions"), help: "Files per kind for the in-process step timings.")
     var stageRepetitions = 30
 
+    @Flag(
+        name: .customLong("deflate-compare"),
+        help: "Only compare PNG coders in-process on the benchmark's images (no agents, no files).")
+    var deflateCompare = false
+
+    @Option(name: .customLong("compare-repetitions"), help: "64×64 images per coder for --deflate-compare.")
+    var compareRepetitions = 2000
+
     mutating func run() throws {
         if quick {
             rounds = 1
@@ -86,9 +94,14 @@ struct VisdropBench: ParsableCommand {
             loneFiles = 30
             idleSeconds = 2
             stageRepetitions = 5
+            compareRepetitions = 200
         }
         let stages = StageProfile(
             directory: Bench.join(workDirectory, "stages"), repetitions: stageRepetitions)
+        if deflateCompare {
+            print(try DeflateCompare(repetitions: compareRepetitions).run())
+            return
+        }
         if stagesOnly {
             print(try stages.run())
             return
