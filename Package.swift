@@ -39,13 +39,8 @@ let package = Package(
             name: "CInotifyTools",
             providers: [.apt(["libinotifytools0-dev"])]
         ),
-        .systemLibrary(
-            name: "CDeflate",
-            pkgConfig: "libdeflate",
-            providers: [.apt(["libdeflate-dev"])]
-        ),
         // zlib: crc32_z and adler32_z (libpng links it, but only for itself).
-        .target(name: "CPNGShim", dependencies: ["CPNG", "CDeflate"], linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CLinuxShim"),
         .target(name: "VisdropFileSystem", dependencies: ["CLinuxShim"]),
         .target(name: "VisdropJSON"),

@@ -5,10 +5,13 @@ import VisdropPNG
 /// the bytes of a PNG file (filtering, deflate, checksums, the output array) — one core, no
 /// agents, no files.
 ///
-/// Every coder writes the same SUB-filtered rows; they differ only in how they deflate them.
-/// The coders take turns image by image (A B C A B C ...), so that what else the machine runs
-/// slows them alike; the report gives medians. Each coder's first PNG is decoded back and must
-/// hold the input's pixels.
+/// Every coder writes the same SUB-filtered rows; they differ only in how they deflate them:
+/// visdrop's run-length coder against zlib at OpenCV's settings through libpng (the stream
+/// `cv2.imwrite` writes). At commit 8da69c8 this mode also ran libdeflate 1.14 at levels 1-3;
+/// the run-length coder was 3.8-4.1× faster at 512×512 and 1920×1080 with files 0.5-5.8 %
+/// smaller, so libdeflate was not adopted (README, "Performance"). The coders take turns image
+/// by image (A B A B ...), so that what else the machine runs slows them alike; the report
+/// gives medians. Each coder's first PNG is decoded back and must hold the input's pixels.
 struct DeflateCompare {
     /// A coder under test: a name for the report and the encoder that runs it.
     struct Coder {
@@ -19,9 +22,6 @@ struct DeflateCompare {
     /// The first coder is the yardstick for the ratios.
     let coders: [Coder] = [
         Coder(name: "visdrop's run-length coder", encoder: PNGEncoder()),
-        Coder(name: "libdeflate level 1", encoder: PNGEncoder(compressionLevel: 1, compressor: .libdeflate)),
-        Coder(name: "libdeflate level 2", encoder: PNGEncoder(compressionLevel: 2, compressor: .libdeflate)),
-        Coder(name: "libdeflate level 3", encoder: PNGEncoder(compressionLevel: 3, compressor: .libdeflate)),
         Coder(
             name: "zlib level 1, Z_RLE (libpng; cv2.imwrite's stream)",
             encoder: PNGEncoder(compressor: .libpng)),

@@ -77,7 +77,7 @@ struct VisdropBench: ParsableCommand {
 
     @Flag(
         name: .customLong("deflate-compare"),
-        help: "Only compare PNG coders in-process on the benchmark's images (no agents, no files).")
+        help: "Only compare the PNG coders (run-length, zlib) in-process on the benchmark's images.")
     var deflateCompare = false
 
     @Option(name: .customLong("compare-repetitions"), help: "64×64 images per coder for --deflate-compare.")

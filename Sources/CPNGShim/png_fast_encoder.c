@@ -7,7 +7,10 @@
 // finds runs eight bytes at a time, counts symbols in one pass and writes them branch-free in
 // a second, so it runs several times faster while its files stay within a fraction of a
 // percent of zlib's. No libpng, no setjmp. Used only by PNGEncoder; libpng writes every
-// other combination of filter and strategy and reads everything.
+// other combination of filter and strategy and reads everything. Kept by measurement: on the
+// benchmark's images it ran 3.8-4.1x faster than libdeflate 1.14 at levels 1-3 (512x512 and
+// 1920x1080) with files 0.5-5.8 % smaller (README, "Performance"; visdrop-bench
+// --deflate-compare). The checksums are zlib's.
 
 #include "png_shim.h"
 

@@ -62,9 +62,6 @@ public enum PNGCompressor: Sendable, Hashable, CaseIterable {
     case automatic
     /// libpng and zlib, always.
     case libpng
-    /// libdeflate at `compressionLevel` for the sub filter (any strategy, any level), libpng and
-    /// zlib otherwise. The benchmark's `--deflate-compare` weighs it against the run-length coder.
-    case libdeflate
 }
 
 /// Writes ``PixelImage`` values as PNG files in memory.
@@ -120,23 +117,6 @@ public struct PNGEncoder: Sendable {
         // PixelImage guarantees 1 ... 2^31-1, so these conversions cannot fail.
         guard let width = UInt32(exactly: image.width), let height = UInt32(exactly: image.height) else {
             return .failure(failure("image size out of PNG's range"))
-        }
-        if compressor == .libdeflate && filter == .sub {
-            let channels = Int32(image.channels)
-            let bitDepth = Int32(image.bitDepth)
-            let bound = visdrop_png_encode_deflate_bound(width, height, channels, bitDepth)
-            if bound > 0, let capacity = Int(exactly: bound) {
-                var status = Int32(VISDROP_PNG_INVALID_ARGUMENT)
-                let png = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
-                    var written = 0
-                    status = visdrop_png_encode_deflate(
-                        pixels.baseAddress?.assumingMemoryBound(to: UInt8.self), pixels.count, width, height,
-                        channels, bitDepth, Int32(compressionLevel), buffer.baseAddress, buffer.count,
-                        &written)
-                    count = status == Int32(VISDROP_PNG_OK) ? written : 0
-                }
-                if status == Int32(VISDROP_PNG_OK) { return .success(png) }
-            }
         }
         if usesRunLengthCoder {
             let channels = Int32(image.channels)

@@ -95,21 +95,6 @@ int visdrop_png_encode_fast(const uint8_t *pixels, size_t pixels_length, uint32_
                             int channels, int bit_depth, uint8_t *destination, size_t capacity,
                             size_t *written);
 
-/// The most bytes visdrop_png_encode_deflate writes for such an image at any level (a little
-/// more than the filtered rows' size), or 0 when the image is out of range.
-size_t visdrop_png_encode_deflate_bound(uint32_t width, uint32_t height, int channels, int bit_depth);
-
-/// Encodes every row SUB-filtered (OpenCV's filter) and compresses the rows with libdeflate at
-/// `level` (0 stored blocks only, 1 fastest ... 12 smallest), without libpng. It writes straight
-/// into the caller's `destination` of `capacity` >= visdrop_png_encode_deflate_bound(...) bytes
-/// and sets `*written`. Returns VISDROP_PNG_OK, or VISDROP_PNG_INVALID_ARGUMENT /
-/// VISDROP_PNG_OUT_OF_MEMORY with no message (the caller falls back to visdrop_png_encode,
-/// which explains). Images whose compressed data would exceed one PNG chunk (2 GiB) are
-/// refused as invalid, for the same reason.
-int visdrop_png_encode_deflate(const uint8_t *pixels, size_t pixels_length, uint32_t width, uint32_t height,
-                               int channels, int bit_depth, int level, uint8_t *destination, size_t capacity,
-                               size_t *written);
-
 /// Releases the bytes of a buffer filled by visdrop_png_encode and empties it.
 void visdrop_png_buffer_free(visdrop_png_buffer *buffer);
 
