@@ -35,6 +35,10 @@ final class DropPipeline {
     /// Claimed files with a look scheduled already (a rescan may find one meanwhile).
     private var claimRechecks = Set<DropSource>()
     private(set) var statistics = FilingStatistics()
+    /// What was filed since the last info line (per-file lines are at debug level).
+    private var summary = FilingSummary()
+    /// A `.summaryDue` event is on the queue.
+    private var summaryScheduled = false
 
     /// A file written in place, waiting to be quiet.
     private struct Candidate {
@@ -112,6 +116,7 @@ final class DropPipeline {
             handle(events, queue: queue)
             if !sweeping { filer.trash.sweep() }
         }
+        summary.flush(to: logger)
         if sweeping { filer.trash.stop() }
     }
 
@@ -172,6 +177,9 @@ final class DropPipeline {
                 }
             case .overflow:
                 break  // The watcher rescans and reports every file as found.
+            case .summaryDue:
+                summaryScheduled = false
+                logSummary(queue: queue)
             }
         }
         var due = Set<String>()
@@ -208,6 +216,7 @@ final class DropPipeline {
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
         for (request, result) in zip(requests, results) {
             statistics.record(result.outcome, nanoseconds: elapsed)
+            summary.record(result.outcome, nanoseconds: elapsed)
             if !isDeferral(result.outcome) {
                 // Taken, set aside or gone: a later event for the name is about a new file.
                 if !request.source.claimed { candidates[request.source.relativePath] = nil }
@@ -216,6 +225,7 @@ final class DropPipeline {
             }
             log(result.outcome, request: request, source: result.source, latency: latency, queue: queue)
         }
+        if let queue { logSummary(queue: queue) }
         if requests.count > 1 {
             let phases = filer.lastBatch
             logger.debug(
@@ -230,6 +240,17 @@ final class DropPipeline {
                 ])
         }
         return results
+    }
+
+    /// Logs the summary line once its window is `FilingSummary.intervalNanoseconds` old, and
+    /// otherwise makes sure a `.summaryDue` event comes when it will be.
+    private func logSummary(queue: EventQueue) {
+        if summary.isDue { summary.flush(to: logger) }
+        guard let start = summary.windowStart, !summaryScheduled else { return }
+        summaryScheduled = true
+        let age = DispatchTime.now().uptimeNanoseconds - start
+        let interval = FilingSummary.intervalNanoseconds
+        queue.push(.summaryDue, afterNanoseconds: interval - min(age, interval))
     }
 
     private func isDeferral(_ outcome: FilingOutcome) -> Bool {
@@ -251,7 +272,7 @@ final class DropPipeline {
                 "latency": "\(latency)",
             ]
             if case .scalars = kind { metadata["records"] = "\(records)" }
-            logger.info("filed", metadata: metadata)
+            logger.debug("filed", metadata: metadata)
         case .rejected(let kind, let reason):
             retryAttempts[source] = nil
             logger.error(

@@ -11,4 +11,6 @@ enum WatchEvent: Sendable, Equatable {
     case recheck(DropSource)
     /// The kernel's event queue overflowed: events were lost and the tree must be rescanned.
     case overflow
+    /// Time to log what was filed since the last summary line.
+    case summaryDue
 }

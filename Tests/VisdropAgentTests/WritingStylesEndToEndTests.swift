@@ -80,7 +80,7 @@ struct WritingStylesEndToEndTests {
     )
     func appendLoopWithPauses() throws {
         let workspace = try TestWorkspace()
-        let agent = try AgentProcess(workspace.watchArguments(logLevel: "info"), logPath: workspace.log)
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
         try agent.waitUntilWatching()
         // Bursts of 10 lines are over before the agent looks; bursts of 500 outlast its filing.
         try Self.shell(Self.appendLoop(lines: 200, every: 10, pause: "sleep 0.2"), workspace)
