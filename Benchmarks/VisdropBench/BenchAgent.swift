@@ -24,6 +24,10 @@ final class BenchAgent {
         let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
         while !Bench.list(trash).isEmpty, Bench.now() < deadline { Bench.sleep(milliseconds: 20) }
     }
+    /// Where a source goes missing once its agent has filed it and flushed the output: visdrop
+    /// first claims a file (renames it into `DROP/.visdrop-claim`, the agent's claim folder) and
+    /// removes it from there; the peer removes it from the drop folder.
+    var filedSourcesLeave: String { side == .visdrop ? Bench.join(drop, ".visdrop-claim") : drop }
     var out: String { Bench.join(root, "out") }
     var images: String { Bench.join(out, "vis_image") }
     var scalars: String { Bench.join(out, "scalars.json") }
@@ -34,7 +38,8 @@ final class BenchAgent {
         self.side = side
         self.root = root
         Bench.removeTree(root)
-        for directory in [stage, drop, images] { try Bench.makeDirectories(directory) }
+        // The claim folder exists before the agent starts, so that the benchmark can watch it.
+        for directory in [stage, drop, filedSourcesLeave, images] { try Bench.makeDirectories(directory) }
     }
 
     /// Starts `command` (the first element is the executable) with output to `agent.log`.

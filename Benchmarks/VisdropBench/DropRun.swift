@@ -62,7 +62,7 @@ final class DropRun {
     init(agent: BenchAgent) throws(BenchError) {
         self.agent = agent
         inotify = try Inotify()
-        dropWatch = try inotify.watch(agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM))
+        dropWatch = try inotify.watch(agent.filedSourcesLeave, mask: UInt32(IN_DELETE | IN_MOVED_FROM))
         outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
         imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE))
     }
@@ -264,7 +264,7 @@ final class DropRun {
     /// After an inotify overflow: decide completion from the folders themselves.
     private func checkByListing() {
         let time = Bench.now()
-        let present = Set(Bench.list(agent.drop))
+        let present = Set(Bench.list(agent.drop) + Bench.list(agent.filedSourcesLeave))
         for index in 0..<workload.files where !gone[index] && !present.contains(workload.sourceName(index)) {
             gone[index] = true
             removals += 1

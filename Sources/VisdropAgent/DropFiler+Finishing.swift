@@ -95,6 +95,8 @@ extension DropFiler {
         let failure = Mutex<FileSystemError?>(nil)
         Self.forEachIndexInParallel(paths.count, threads: Self.maximumFlushThreads) { position in
             do throws(FileSystemError) { try FileSystem.syncFile(at: paths[position]) } catch {
+                // An output somebody removed since it was written has nothing left to flush.
+                if error.kind == .notFound { return }
                 failure.withLock { if $0 == nil { $0 = error } }
             }
         }
