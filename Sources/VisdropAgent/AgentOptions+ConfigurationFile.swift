@@ -11,6 +11,20 @@ extension AgentOptions {
         "config-save-file", "scalar-save-file", "log-level",
     ]
 
+    /// The accepted range of every whole-number option, by its long name: the command line and
+    /// the configuration file check the same bounds.
+    public static let integerBounds: [String: ClosedRange<Int>] = [
+        "quiet-ms": 0...3_600_000, "settle-ms": 0...3_600_000,
+        "max-file-bytes": 1...(1 << 40), "max-config-bytes": 1...(1 << 40), "max-scalar-bytes": 1...(1 << 40),
+        "workers": 0...256, "png-compression": 0...9,
+    ]
+
+    /// Why `value` is out of bounds for the whole-number option `name`, or nil when it is within.
+    public static func boundsViolation(of name: String, _ value: Int) -> String? {
+        guard let bounds = integerBounds[name], !bounds.contains(value) else { return nil }
+        return "must be a whole number from \(bounds.lowerBound) to \(bounds.upperBound)"
+    }
+
     /// Reads options from a YAML (or JSON) file whose keys are the command-line option names.
     ///
     /// Keys not given keep their defaults; an unknown key or a value of the wrong type is an
@@ -55,9 +69,11 @@ extension AgentOptions {
             }
             return text
         }
-        func integer(_ range: ClosedRange<Int>) throws(AgentSetupError) -> Int {
-            guard let number = value.int, range.contains(number) else {
-                throw wrongType(key, "a whole number from \(range.lowerBound) to \(range.upperBound)", source)
+        func integer() throws(AgentSetupError) -> Int {
+            let bounds = Self.integerBounds[key] ?? Int.min...Int.max
+            guard let number = value.int, bounds.contains(number) else {
+                throw wrongType(
+                    key, "a whole number from \(bounds.lowerBound) to \(bounds.upperBound)", source)
             }
             return number
         }
@@ -65,16 +81,16 @@ extension AgentOptions {
         case "drop": dropDirectory = try string()
         case "out": outputDirectory = try string()
         case "archive": archiveDirectory = value.null != nil ? nil : try string()
-        case "quiet-ms": quietMilliseconds = try integer(0...3_600_000)
-        case "settle-ms": settleMilliseconds = try integer(0...3_600_000)
-        case "max-file-bytes": maximumFileBytes = try integer(1...(1 << 40))
-        case "max-config-bytes": maximumConfigBytes = try integer(1...(1 << 40))
-        case "max-scalar-bytes": maximumScalarBytes = try integer(1...(1 << 40))
+        case "quiet-ms": quietMilliseconds = try integer()
+        case "settle-ms": settleMilliseconds = try integer()
+        case "max-file-bytes": maximumFileBytes = try integer()
+        case "max-config-bytes": maximumConfigBytes = try integer()
+        case "max-scalar-bytes": maximumScalarBytes = try integer()
         case "durable":
             guard let flag = value.bool else { throw wrongType(key, "true or false", source) }
             durable = flag
-        case "workers": workers = try integer(0...256)
-        case "png-compression": pngCompressionLevel = try integer(0...9)
+        case "workers": workers = try integer()
+        case "png-compression": pngCompressionLevel = try integer()
         case "img-save-dir": imageSaveDirectory = try string()
         case "config-save-file": configSaveFile = try string()
         case "scalar-save-file": scalarSaveFile = try string()

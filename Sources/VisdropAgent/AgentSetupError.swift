@@ -56,6 +56,12 @@ public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
                 "the archive folder \(archive) is the drop folder \(drop) or inside it: archived sources "
                     + "would be taken as new drops; choose an --archive outside --drop")
         }
+        if FileSystem.isDirectory(drop, sameAsOrInside: archive) {
+            throw AgentSetupError(
+                "the drop folder \(drop) is inside the archive folder \(archive): a run named like the drop "
+                    + "folder would have its sources archived into the drop folder; choose a --drop outside --archive"
+            )
+        }
         if FileSystem.isDirectory(archive, sameAsOrInside: out)
             && FileSystem.isDirectory(out, sameAsOrInside: archive)
         {

@@ -48,7 +48,7 @@ extension DropFiler {
                 trashedBytes += item.sourceBytes
             } catch {
                 logger.error(
-                    "filed, but the source could not be removed; it stays in the drop folder",
+                    "filed, but the source could not be removed; it stays where it is (its claim folder or drop folder)",
                     metadata: [
                         "file": "\(item.source)", "error": "\(LogText.escaped(error.description))",
                     ])
@@ -194,21 +194,20 @@ extension DropFiler {
         return backend
     }
 
-    /// Moves the source to `DROP/.rejected/<rel>` with a `.reason.txt` beside it; never deletes it.
+    /// Moves the source to `DROP/.rejected/<rel>` with a `.reason.txt` beside it (written first);
+    /// never deletes it.
     ///
     /// The entry is renamed as it is (a link stays a link, a FIFO a FIFO), and no link on the way
     /// into `.rejected` is followed; a reason file's name is shortened to fit when needed.
     func reject(_ source: DropSource, kind: DropKind, reason: String) -> FilingOutcome {
         let rejected = Path.join(AgentOptions.rejectedFolderName, source.directory)
         do {
-            let destination = try FileSystem.moveAside(
-                source.currentPath, beneath: options.dropDirectory, into: rejected,
-                beneath: options.dropDirectory, durable: options.durable)
-            let name = Path.lastComponent(of: destination)
-            let reasonFile = Path.join(rejected, Path.fitting(name, suffix: ".reason.txt") + ".reason.txt")
+            // The reason is written first: the rejected file never shows up without it.
             let text = "\(source.relativePath): \(reason)\n"
-            try FileSystem.writeAtomically(
-                Array(text.utf8), to: reasonFile, beneath: options.dropDirectory, durable: options.durable)
+            _ = try FileSystem.moveAside(
+                source.currentPath, beneath: options.dropDirectory, into: rejected,
+                beneath: options.dropDirectory, durable: options.durable,
+                companion: (suffix: ".reason.txt", bytes: Array(text.utf8)))
         } catch {
             logger.error(
                 "could not set a rejected file aside",

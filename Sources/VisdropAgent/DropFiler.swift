@@ -27,6 +27,8 @@ final class DropFiler {
     var backends: [String: LocalVisBackend] = [:]
     /// Filed sources that could not be removed: never filed again by this run.
     var keptAfterFiling = Set<DropSource>()
+    /// See `takeReturnedNames`.
+    private var returnedNames: [String] = []
 
     init(options: AgentOptions, journal: ScalarJournal, trash: TrashSweeper, logger: Logger) {
         self.trash = trash
@@ -100,7 +102,15 @@ final class DropFiler {
             return
         }
         item.source.claimed = false
+        returnedNames.append(item.source.relativePath)
         if case .deferred = outcome { outcome = .deferred(.writerOpen) }
+    }
+
+    /// The dropped paths `returnUnfiled` gave back since the last call: each rename raised an
+    /// event of the agent's own making.
+    func takeReturnedNames() -> [String] {
+        defer { returnedNames = [] }
+        return returnedNames
     }
 
     /// Where the last batch's time went, for the pipeline's log.
@@ -182,8 +192,8 @@ final class DropFiler {
         case retry(FileSystemError)
         /// Not taken yet (see `FilingOutcome.Deferral`).
         case deferred(FilingOutcome.Deferral)
-        /// The PNG is written, at this path; the source had `sourceBytes` bytes.
-        case image(path: String, sourceBytes: Int)
+        /// The PNG is written, at this path.
+        case image(path: String)
         /// A config's bytes, written in phase 2 in drop order.
         case config(bytes: [UInt8], identity: FileSystem.FileIdentity)
         /// Scalar lines, appended in phase 2.
@@ -247,7 +257,7 @@ final class DropFiler {
                 outcomes.append(reject(item.source, kind: item.kind, reason: reason))
             case .retry(let error): outcomes.append(.retry(error))
             case .deferred(let deferral): outcomes.append(.deferred(deferral))
-            case .image(let path, _): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
+            case .image(let path): outcomes.append(.filed(kind: item.kind, outputs: [path], records: 0))
             case .config(let bytes, _):
                 outcomes.append(writeConfig(bytes, item: item))
             case .scalars(let appends, let records, let identity):

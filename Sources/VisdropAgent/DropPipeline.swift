@@ -8,15 +8,16 @@ import VisdropFileSystem
 
 /// Turns watch events into batches for the `DropFiler`, logs every outcome and schedules re-checks.
 ///
-/// A file renamed into the tree is complete: it is filed at once. A file written in place (closed
-/// after writing, created — a hard link raises nothing else —, or found by a scan) is filed once
-/// it has been quiet for `quiet-ms`, so that a writer that closes and reopens it at once (numpy's
+/// A file renamed into the tree is complete: it is filed at once, and so is a file found by a
+/// scan (the backlog, a new directory, a rescan), which keeps the scan's order. A file written in
+/// place (closed after writing, or created — a hard link raises nothing else) is filed once it has
+/// been quiet for `quiet-ms`, so that a writer that closes and reopens it at once (numpy's
 /// `open_memmap`) is not cut off; a file written to without pause is taken at least every
 /// `quietCapFactor` quiet times. The filer then makes sure nobody writes the file before taking it
-/// (see `FilePreparation.prepare`); a file a writer holds open waits for the close event, a
-/// scalar file cut mid-line waits for the rest of the line or for the settle time. Files whose
-/// output could not be written are retried with a growing delay; their sources stay meanwhile.
-/// Lives on the filing thread.
+/// (see `FilePreparation.prepare`); a file a writer holds open waits for the close event (and is
+/// looked at now and then), a scalar file cut mid-line waits for the rest of the line or for the
+/// settle time. Files whose output could not be written are retried with a growing delay; their
+/// sources stay meanwhile. Lives on the filing thread.
 final class DropPipeline {
     /// The most files filed in one batch (one flush, one journal record).
     static let batchLimit = 4096
@@ -34,6 +35,9 @@ final class DropPipeline {
     private var writerWaits: [DropSource: Int] = [:]
     /// Claimed files with a look scheduled already (a rescan may find one meanwhile).
     private var claimRechecks = Set<DropSource>()
+    /// Claimed files the filer gave their dropped name back (their output could not be written,
+    /// or a writer had them open): the rename raises an event that must not file them at once.
+    private var returnedNames = Set<String>()
     private(set) var statistics = FilingStatistics()
     /// What was filed since the last info line (per-file lines are at debug level).
     private var summary = FilingSummary()
@@ -44,10 +48,11 @@ final class DropPipeline {
     private struct Candidate {
         /// Wall-clock nanoseconds of the first event (or scan) that made it a candidate.
         var firstActivity: Int64
-        /// Wall-clock nanoseconds of the latest event, or the modification time a scan saw.
+        /// Wall-clock nanoseconds of the latest event.
         var lastActivity: Int64
-        /// Found by a scan: no close event was seen (without a lease, only quiet time can tell).
-        var foundByScan: Bool
+        /// A writer's close was seen (not only a new name, or a scan): where no lease can be had,
+        /// the quiet time is enough; otherwise the settle time must pass.
+        var closeSeen: Bool
         /// It must stay quiet for the settle time, not the quiet time: its last line is cut, or
         /// no lease can be had.
         var needsSettling = false
@@ -131,20 +136,25 @@ final class DropPipeline {
         let quiet = Int64(options.quietMilliseconds) * 1_000_000
         let settle = Int64(options.settleMilliseconds) * 1_000_000
         var requests: [FilingRequest] = []
-        var seen = Set<DropSource>()
+        var seen = Set<String>()
+        // One request per dropped path and batch: a claimed file and its namesake in the drop
+        // folder are never read side by side (the second one waits for a later look).
+        var later: [DropSource] = []
         func take(_ request: FilingRequest) {
-            if seen.insert(request.source).inserted, !filer.keptAfterFiling.contains(request.source) {
+            guard !filer.keptAfterFiling.contains(request.source) else { return }
+            if seen.insert(request.source.relativePath).inserted {
                 requests.append(request)
+            } else if !requests.contains(where: { $0.source == request.source }) {
+                later.append(request.source)
             }
         }
         // In-place files touched by these events, in the order they were touched.
         var touched: [String] = []
-        func touch(_ path: String) {
+        func touch(_ path: String, closed: Bool) {
             var candidate =
-                candidates[path] ?? Candidate(firstActivity: now, lastActivity: now, foundByScan: false)
+                candidates[path] ?? Candidate(firstActivity: now, lastActivity: now, closeSeen: closed)
             candidate.lastActivity = now
-            // A close was seen: quiet time is enough where no lease can be had.
-            candidate.foundByScan = false
+            candidate.closeSeen = candidate.closeSeen || closed
             candidate.waitingForClose = false
             candidates[path] = candidate
             touched.append(path)
@@ -152,11 +162,15 @@ final class DropPipeline {
         for event in events {
             switch event {
             case .completed(let path):
+                // The filer's own rename of a file it gave back: its retry or its writer brings it back.
+                if returnedNames.remove(path) != nil { continue }
                 // A rename replaces whatever had the name: what is there now is complete.
                 candidates[path] = nil
                 take(.complete(DropSource(relativePath: path, claimed: false)))
             case .written(let path):
-                touch(path)
+                touch(path, closed: true)
+            case .created(let path):
+                touch(path, closed: false)
             case .found(let source, let modificationTime):
                 // A scan (the backlog, a new directory, a rescan) keeps the order it found files
                 // in: each is taken now, and the lease decides (a writer's close brings it back).
@@ -169,9 +183,14 @@ final class DropPipeline {
                             unleasedQuietNanoseconds: settle))
             case .recheck(let source):
                 claimRechecks.remove(source)
-                if !source.claimed, candidates[source.relativePath] != nil {
+                if !source.claimed, let candidate = candidates[source.relativePath] {
                     candidates[source.relativePath]?.recheckScheduled = false
-                    touched.append(source.relativePath)
+                    if candidate.waitingForClose {
+                        // No close came (its writer may write through another name): the lease decides.
+                        take(inPlaceRequest(source.relativePath, candidate, now: now))
+                    } else {
+                        touched.append(source.relativePath)
+                    }
                 } else {
                     take(.complete(source))
                 }
@@ -189,11 +208,7 @@ final class DropPipeline {
             let pressed =
                 !candidate.needsSettling && now - candidate.firstActivity >= quiet * Self.quietCapFactor
             if now - candidate.lastActivity >= needed || pressed {
-                take(
-                    FilingRequest(
-                        source: DropSource(relativePath: path, claimed: false), wroteInPlace: true,
-                        acceptsIncompleteLastLine: now - candidate.lastActivity >= settle,
-                        unleasedQuietNanoseconds: candidate.foundByScan ? settle : 0))
+                take(inPlaceRequest(path, candidate, now: now))
             } else if !candidate.recheckScheduled {
                 candidate.recheckScheduled = true
                 candidates[path] = candidate
@@ -201,7 +216,17 @@ final class DropPipeline {
                 queue.push(.recheck(DropSource(relativePath: path, claimed: false)), afterNanoseconds: wait)
             }
         }
+        for source in later { queue.push(.recheck(source), afterNanoseconds: 1_000_000) }
         if !requests.isEmpty { file(requests, queue: queue) }
+    }
+
+    /// The request for a file written in place whose candidate is ready to be looked at.
+    private func inPlaceRequest(_ path: String, _ candidate: Candidate, now: Int64) -> FilingRequest {
+        let settle = Int64(options.settleMilliseconds) * 1_000_000
+        return FilingRequest(
+            source: DropSource(relativePath: path, claimed: false), wroteInPlace: true,
+            acceptsIncompleteLastLine: now - candidate.lastActivity >= settle,
+            unleasedQuietNanoseconds: candidate.closeSeen ? 0 : settle)
     }
 
     /// Files `requests` as one batch now and logs each outcome; re-checks and retries go to
@@ -212,6 +237,7 @@ final class DropPipeline {
     )] {
         let start = DispatchTime.now().uptimeNanoseconds
         let results = filer.file(requests)
+        returnedNames.formUnion(filer.takeReturnedNames())
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
         for (request, result) in zip(requests, results) {
@@ -297,13 +323,13 @@ final class DropPipeline {
                 ])
             queue?.push(.recheck(source), afterNanoseconds: UInt64(delay) * 1_000_000_000)
         case .deferred(let deferral):
-            scheduleAgain(source, deferral, foundByScan: request.unleasedQuietNanoseconds > 0, queue: queue)
+            scheduleAgain(source, deferral, closeSeen: request.unleasedQuietNanoseconds == 0, queue: queue)
         }
     }
 
     /// Schedules another look at a file the filer did not take yet.
     private func scheduleAgain(
-        _ source: DropSource, _ deferral: FilingOutcome.Deferral, foundByScan: Bool, queue: EventQueue?
+        _ source: DropSource, _ deferral: FilingOutcome.Deferral, closeSeen: Bool, queue: EventQueue?
     ) {
         let file = "\(source)"
         guard let queue else { return }  // `ingest` reports these itself.
@@ -311,8 +337,18 @@ final class DropPipeline {
         case .writerOpen:
             logger.debug(
                 "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])
-            candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)].waitingForClose =
-                true
+            var candidate = candidates[source.relativePath, default: newCandidate(closeSeen: closeSeen)]
+            candidate.waitingForClose = true
+            // The close normally brings it back; a writer that holds the file through another name
+            // (a hard link from outside) closes it there, so look again now and then, too.
+            let attempt = writerWaits[source, default: 0] + 1
+            writerWaits[source] = attempt
+            if !candidate.recheckScheduled {
+                candidate.recheckScheduled = true
+                let delay = UInt64(min(30, 1 << min(attempt - 1, 5))) * 1_000_000_000
+                queue.push(.recheck(source), afterNanoseconds: delay)
+            }
+            candidates[source.relativePath] = candidate
         case .writerOpenAfterClaim:
             // Opened before the claim: no event names the claimed file, so look again, less and less often.
             guard claimRechecks.insert(source).inserted else { return }
@@ -329,7 +365,7 @@ final class DropPipeline {
                     ? "the last line is not complete yet; waiting for its end or the settle time"
                     : "no lease on the file; waiting until it is unchanged for the settle time",
                 metadata: ["file": "\(file)"])
-            var candidate = candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)]
+            var candidate = candidates[source.relativePath, default: newCandidate(closeSeen: closeSeen)]
             candidate.needsSettling = true
             candidate.recheckScheduled = true
             candidates[source.relativePath] = candidate
@@ -347,14 +383,14 @@ final class DropPipeline {
             logger.debug(
                 "an earlier file of the same name is still claimed; waiting for it",
                 metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
-            candidates[source.relativePath, default: newCandidate(foundByScan: foundByScan)]
+            candidates[source.relativePath, default: newCandidate(closeSeen: closeSeen)]
                 .recheckScheduled = true
             queue.push(.recheck(source), afterNanoseconds: delay)
         }
     }
 
-    private func newCandidate(foundByScan: Bool) -> Candidate {
+    private func newCandidate(closeSeen: Bool) -> Candidate {
         let now = FilePreparation.nanosecondsSince(0)
-        return Candidate(firstActivity: now, lastActivity: now, foundByScan: foundByScan)
+        return Candidate(firstActivity: now, lastActivity: now, closeSeen: closeSeen)
     }
 }

@@ -130,10 +130,12 @@ final class DropWatcher: Sendable {
         if DropClassifier.isWorkInProgress(name) { return }
         if mask & UInt32(IN_MOVED_TO) != 0 {
             queue.push(.completed(relativePath: relativePath))
-        } else if mask & (UInt32(IN_CLOSE_WRITE) | UInt32(IN_CREATE)) != 0 {
-            // A close after writing, or a new name: a file created in place, a hard link (which
-            // raises nothing else), a link or a FIFO (set aside). The pipeline takes it once quiet.
+        } else if mask & UInt32(IN_CLOSE_WRITE) != 0 {
             queue.push(.written(relativePath: relativePath))
+        } else if mask & UInt32(IN_CREATE) != 0 {
+            // A new name: a file created in place, a hard link (which raises nothing else), a
+            // link or a FIFO (set aside). The pipeline takes it once quiet.
+            queue.push(.created(relativePath: relativePath))
         }
     }
 

@@ -71,7 +71,8 @@ struct FilePreparation: Sendable {
                 return Outcome(.deferred(.changedRecently))
             }
         }
-        defer { if lease == .granted { file.releaseLease() } }
+        var leaseHeld = lease == .granted
+        defer { if leaseHeld { file.releaseLease() } }
         let contents: Result<Contents, FilingError>
         do throws(FilingError) {
             contents = .success(try read(file, kind: item.kind))
@@ -84,11 +85,15 @@ struct FilePreparation: Sendable {
                 metadata: ["file": "\(source)"])
             return Outcome(.deferred(source.claimed ? .writerOpenAfterClaim : .writerOpen))
         }
-        let loaded: Contents
+        var loaded: Contents
         switch contents {
         case .success(let value): loaded = value
         case .failure(let error): return Outcome(.reject(error.description), source: source)
         }
+        // The identity of what was read: a writer that closed between the open and the lease (or,
+        // without a lease, during the read) changed the one seen at the open. The journal records
+        // this one, and recovery compares with it.
+        loaded.identity = file.currentIdentity()
         var current = source
         if !source.claimed {
             if item.request.wroteInPlace, !item.request.acceptsIncompleteLastLine, case .scalars = item.kind,
@@ -108,6 +113,11 @@ struct FilePreparation: Sendable {
                     metadata: ["file": "\(current)"])
                 return Outcome(.deferred(.writerOpenAfterClaim), source: current)
             }
+        }
+        // Checked: let a writer held back by the lease go on while the file is decoded.
+        if leaseHeld {
+            file.releaseLease()
+            leaseHeld = false
         }
         var outcome = Outcome(decode(loaded, item: item), source: current)
         outcome.identity = loaded.identity
@@ -184,7 +194,7 @@ struct FilePreparation: Sendable {
                 let path = try Self.backendCall { () throws(LocalVisBackendError) in
                     try backend.addImage(name: name, image: array, step: step)
                 }
-                return .image(path: path ?? "", sourceBytes: contents.identity.size)
+                return .image(path: path ?? "")
             case (.config, .bytes(let bytes)):
                 return .config(bytes: bytes, identity: contents.identity)
             case (.scalars(let filePath), .bytes(let bytes)):

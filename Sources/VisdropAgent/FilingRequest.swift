@@ -9,7 +9,8 @@ struct FilingRequest: Sendable, Equatable {
     /// line no longer waits.
     var acceptsIncompleteLastLine: Bool
     /// Where the kernel grants no lease, how long the file must have been unchanged before it is
-    /// taken: 0 once an event said its writer closed it, the settle time for a file found by a scan.
+    /// taken: 0 once a close event said its writer closed it, the settle time otherwise (a file
+    /// found by a scan, or only created).
     var unleasedQuietNanoseconds: Int64
 
     /// A file that is complete as it is: renamed in, or claimed already.

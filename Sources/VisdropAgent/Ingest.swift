@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import VisdropFileSystem
 
 /// Files everything already in the drop tree, once, and reports what happened.
@@ -18,7 +18,11 @@ public enum Ingest {
                 unleasedQuietNanoseconds: 0)
         }
         var stillBeingWritten = 0
-        while !pending.isEmpty {
+        // A file whose claimed namesake was filed in the same pass gets another pass; one whose
+        // namesake stays claimed (its writer has it open, its output cannot be written) is left.
+        var passes = 0
+        while !pending.isEmpty, passes < 3 {
+            passes += 1
             var waiting: [FilingRequest] = []
             var start = 0
             while start < pending.count {
@@ -39,6 +43,12 @@ public enum Ingest {
                 start = end
             }
             pending = waiting
+        }
+        for request in pending {
+            logger.warning(
+                "an earlier file of the same name is still claimed; left for the next run",
+                metadata: ["file": "\(request.source)"])
+            stillBeingWritten += 1
         }
         pipeline.emptyTrash()
         var statistics = pipeline.statistics

@@ -16,7 +16,7 @@ import VisdropFileSystem
 /// 5. `commit`: write the idle line over the record.
 ///
 /// After a crash, `recover` finds the record: without the appended mark, every target is cut
-/// back to its recorded length and the sources (all still in the drop folder) are filed
+/// back to its recorded length and the sources (all still in their claim folders) are filed
 /// again; with it, the lines are kept and the sources still present are disposed of. A record
 /// torn by a crash fails its checksum, which can only happen during steps 1 or 3, when cutting
 /// back and filing again is right.

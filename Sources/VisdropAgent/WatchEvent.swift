@@ -1,8 +1,12 @@
 /// What the drop-folder watcher (and the pipeline's own timers) report to the filing pipeline.
 enum WatchEvent: Sendable, Equatable {
-    /// A file was written in place: closed after writing (`IN_CLOSE_WRITE`), or created
-    /// (`IN_CREATE`: a new file, a hard link, a FIFO). It is taken once it has been quiet.
+    /// A file written in place was closed after writing (`IN_CLOSE_WRITE`). It is taken once it
+    /// has been quiet.
     case written(relativePath: String)
+    /// A name was created in place (`IN_CREATE`: a new file, a hard link, a FIFO). It is taken
+    /// once quiet too; where no lease can be had, only after the settle time, since no close
+    /// was seen.
+    case created(relativePath: String)
     /// A file was renamed into the tree (`IN_MOVED_TO`): complete, taken at once.
     case completed(relativePath: String)
     /// A file was found by scanning a directory (the backlog, a new directory, a rescan).

@@ -51,19 +51,24 @@ public final class Directory: Sendable {
     /// returns false, moving nothing, when it is.
     ///
     /// `renameat2(RENAME_NOREPLACE)` decides atomically; where the file system cannot
-    /// (`EINVAL`), the name is looked up first, which is enough for a target folder that only
-    /// this process writes.
+    /// (`EINVAL`), a hard link under the new name (which refuses an existing name just as
+    /// atomically) and the removal of the old name do the same.
     public func moveEntryUnlessTaken(_ name: String, into target: Directory) throws(FileSystemError) -> Bool {
+        let entry = Path.join(path, name)
         if visdrop_rename_no_replace(descriptor, name, target.descriptor, name) == 0 { return true }
         switch errno {
         case EEXIST: return false
         case EINVAL:
-            var info = stat()
-            if fstatat(target.descriptor, name, &info, AT_SYMLINK_NOFOLLOW) == 0 { return false }
-            try moveEntry(name, to: name, in: target)
+            guard linkat(descriptor, name, target.descriptor, name, 0) == 0 else {
+                if errno == EEXIST { return false }
+                throw FileSystemError(errno: errno, operation: "link", path: entry)
+            }
+            guard unlinkat(descriptor, name, 0) == 0 else {
+                throw FileSystemError(errno: errno, operation: "unlink", path: entry)
+            }
             return true
         default:
-            throw FileSystemError(errno: errno, operation: "rename", path: Path.join(path, name))
+            throw FileSystemError(errno: errno, operation: "rename", path: entry)
         }
     }
 

@@ -1,3 +1,5 @@
+internal import CLinuxShim
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -44,26 +46,53 @@ extension FileSystem {
     /// Moves `relativePath` beneath `root` into `directory` beneath `destinationRoot` under its own
     /// name, or, when that is taken, the name with `.1`, `.2`… appended; returns the path it got
     /// beneath `destinationRoot`. The entry is moved as it is: a link or a FIFO is never opened.
+    ///
+    /// With a `companion` (a suffix and bytes), the file `<name it gets><suffix>` is written
+    /// first, whole, so that nobody — a reader, or the next start after a crash — sees the moved
+    /// entry without it.
     public static func moveAside(
         _ relativePath: String, beneath root: String, into directory: String,
-        beneath destinationRoot: String, durable: Bool
+        beneath destinationRoot: String, durable: Bool, companion: (suffix: String, bytes: [UInt8])? = nil
     ) throws(FileSystemError) -> String {
         let source = try openParentDirectory(of: relativePath, beneath: root, creating: false)
         defer { close(source) }
         let target = try openDirectory(directory, beneath: destinationRoot, creating: true)
         defer { close(target) }
         let name = Path.lastComponent(of: relativePath)
-        var chosen = name
-        var attempt = 1
-        var info = stat()
-        while fstatat(target, chosen, &info, AT_SYMLINK_NOFOLLOW) == 0 {
-            let suffix = ".\(attempt)"
-            chosen = Path.fitting(name, suffix: suffix) + suffix
+        let path = Path.join(root, relativePath)
+        var attempt = 0
+        while true {
+            let suffix = attempt == 0 ? "" : ".\(attempt)"
+            let chosen = Path.fitting(name, suffix: suffix) + suffix
             attempt += 1
+            var info = stat()
+            if fstatat(target, chosen, &info, AT_SYMLINK_NOFOLLOW) == 0 { continue }
+            var companionName: String?
+            if let companion {
+                let written = Path.fitting(chosen, suffix: companion.suffix) + companion.suffix
+                try writeAtomically(
+                    companion.bytes, named: written, in: target,
+                    path: Path.join(destinationRoot, directory, written), durable: durable)
+                companionName = written
+            }
+            // Refuse to replace: a name taken since the look above gets the next suffix.
+            if visdrop_rename_no_replace(source, name, target, chosen) == 0 {
+                if durable { try flush(target, source, path: path) }
+                return Path.join(directory, chosen)
+            }
+            var failure = FileSystemError(errno: errno, operation: "rename", path: path)
+            if failure.code == EINVAL {
+                // A file system that cannot refuse to replace: the look above has to do.
+                do {
+                    try rename(name, in: source, to: chosen, in: target, path: path, durable: durable)
+                    return Path.join(directory, chosen)
+                } catch {
+                    failure = error
+                }
+            }
+            if let companionName { unlinkat(target, companionName, 0) }
+            if failure.code != EEXIST { throw failure }
         }
-        try rename(
-            name, in: source, to: chosen, in: target, path: Path.join(root, relativePath), durable: durable)
-        return Path.join(directory, chosen)
     }
 
     /// Writes `bytes` to `relativePath` beneath `root` atomically (temporary file, then rename).
@@ -72,9 +101,18 @@ extension FileSystem {
     ) throws(FileSystemError) {
         let parent = try openParentDirectory(of: relativePath, beneath: root, creating: true)
         defer { close(parent) }
-        let name = Path.lastComponent(of: relativePath)
+        try writeAtomically(
+            bytes, named: Path.lastComponent(of: relativePath), in: parent,
+            path: Path.join(root, relativePath),
+            durable: durable)
+    }
+
+    /// Writes `bytes` to the file `name` in the open directory `parent` atomically (temporary
+    /// file, then rename); `path` names it in errors.
+    private static func writeAtomically(
+        _ bytes: [UInt8], named name: String, in parent: Int32, path: String, durable: Bool
+    ) throws(FileSystemError) {
         let temporary = temporaryName(for: name)
-        let path = Path.join(root, relativePath)
         let fd = openat(parent, temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o644)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "create", path: path) }
         do throws(FileSystemError) {
@@ -167,7 +205,11 @@ extension FileSystem {
         guard renameat(source, name, target, newName) == 0 else {
             throw FileSystemError(errno: errno, operation: "rename", path: path)
         }
-        guard durable else { return }
+        if durable { try flush(target, source, path: path) }
+    }
+
+    /// Flushes the directories a rename changed: `target`, then `source` when it is another.
+    private static func flush(_ target: Int32, _ source: Int32, path: String) throws(FileSystemError) {
         if fsync(target) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
         if source != target, fsync(source) != 0 {
             throw FileSystemError(errno: errno, operation: "fsync", path: path)

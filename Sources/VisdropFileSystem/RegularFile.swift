@@ -41,19 +41,6 @@ public struct RegularFile: ~Copyable {
         try open(name: path, in: AT_FDCWD, path: path)
     }
 
-    /// Opens `relativePath` beneath the trusted directory `root`, following no link on the way.
-    ///
-    /// Every directory of `relativePath` is opened with `O_NOFOLLOW`, so a symbolic link anywhere
-    /// in it (a linked run directory, too) is refused with `.symbolicLink` naming that component.
-    public static func open(_ relativePath: String, beneath root: String) throws(FileSystemError)
-        -> RegularFile
-    {
-        let parent = try FileSystem.openParentDirectory(of: relativePath, beneath: root, creating: false)
-        defer { close(parent) }
-        return try open(
-            name: Path.lastComponent(of: relativePath), in: parent, path: Path.join(root, relativePath))
-    }
-
     /// `O_PATH`, which Glibc only declares under `_GNU_SOURCE`: resolve a name without opening it.
     private static let pathOnly: Int32 = 0o10_000_000
 
@@ -84,6 +71,14 @@ public struct RegularFile: ~Copyable {
             throw FileSystemError(errno: ENOENT, operation: "open", path: path)
         }
         return RegularFile(path: path, info: opened, descriptor: reopened)
+    }
+
+    /// The file's identity now (`fstat` of the open descriptor), or the one it had when it was
+    /// opened if that fails.
+    public func currentIdentity() -> FileSystem.FileIdentity {
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { return identity }
+        return FileSystem.FileIdentity(info)
     }
 
     /// Reads up to `count` bytes starting at byte `offset`; fewer when the file ends first.

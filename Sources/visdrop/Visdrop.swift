@@ -93,22 +93,16 @@ struct AgentArguments: ParsableArguments {
     var logLevel: String?
 
     func validate() throws {
-        if let workers, !(0...256).contains(workers) {
-            throw ValidationError("--workers must be from 0 to 256")
-        }
-        if let pngCompression, !(0...9).contains(pngCompression) {
-            throw ValidationError("--png-compression must be from 0 to 9")
-        }
-        for (name, value) in [("quiet-ms", quietMilliseconds), ("settle-ms", settleMilliseconds)] {
-            if let value, !(0...3_600_000).contains(value) {
-                throw ValidationError("--\(name) must be from 0 to 3600000")
-            }
-        }
+        // The bounds are the configuration file's (one table, in AgentOptions).
         for (name, value) in [
+            ("quiet-ms", quietMilliseconds), ("settle-ms", settleMilliseconds),
             ("max-file-bytes", maximumFileBytes), ("max-config-bytes", maximumConfigBytes),
-            ("max-scalar-bytes", maximumScalarBytes),
+            ("max-scalar-bytes", maximumScalarBytes), ("workers", workers),
+            ("png-compression", pngCompression),
         ] {
-            if let value, value < 1 { throw ValidationError("--\(name) must be >= 1") }
+            if let value, let violation = AgentOptions.boundsViolation(of: name, value) {
+                throw ValidationError("--\(name) \(violation)")
+            }
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
             throw ValidationError(

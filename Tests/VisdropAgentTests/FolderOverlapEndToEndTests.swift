@@ -35,6 +35,13 @@ struct FolderOverlapEndToEndTests {
                 [archive, workspace.drop]
             )
         },
+        Overlap(description: "--drop inside --archive") { workspace in
+            let archive = workspace.root + "/archive"
+            return (
+                ["--drop", archive + "/drop", "--out", workspace.out, "--archive", archive],
+                [archive + "/drop", archive]
+            )
+        },
         Overlap(description: "--archive equal to --out") { workspace in
             (["--drop", workspace.drop, "--out", workspace.out, "--archive", workspace.out], [workspace.out])
         },
@@ -60,6 +67,11 @@ struct FolderOverlapEndToEndTests {
         let workspace = try TestWorkspace()
         defer { _ = try? Self.run("/usr/bin/umount", [workspace.root + "/mounted"]) }
         let (arguments, named) = try overlap.arguments(workspace)
+        // A file waits in the drop folder: a refused start must not file it.
+        let drop = try #require(arguments.firstIndex(of: "--drop").map { arguments[$0 + 1] })
+        try FileManager.default.createDirectory(atPath: drop + "/run", withIntermediateDirectories: true)
+        #expect(
+            FileManager.default.createFile(atPath: drop + "/run/a.json", contents: Data(#"{"a": 1}"#.utf8)))
         for command in ["watch", "ingest"] {
             let (status, log) = try AgentProcess.run([command] + arguments, logPath: workspace.log)
             #expect(status == 3, "\(command): \(log)")
@@ -67,8 +79,7 @@ struct FolderOverlapEndToEndTests {
                 #expect(log.contains(path), "\(command): the message must name \(path): \(log)")
             }
         }
-        // Nothing was filed into itself.
-        #expect(!workspace.exists(workspace.drop + "/vis/scalars.json"))
+        #expect(workspace.exists(drop + "/run/a.json"), "the waiting file was taken")
     }
 
     @Test("folders side by side (and an archive beside them) are accepted")

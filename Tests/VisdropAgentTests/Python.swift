@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs python3 (the ground truth: numpy, json, PyYAML, mmengine) and returns its standard output.
 enum Python {
@@ -13,10 +14,18 @@ enum Python {
         let standardInput = Pipe()
         process.standardInput = standardInput
         try process.run()
+        // Both pipes are drained at once: a script that fills one (64 KiB) while we wait on the
+        // other would block forever.
+        let errorsRead = DispatchGroup()
+        let collected = ErrorText()
+        DispatchQueue.global().async(group: errorsRead) {
+            collected.data = errors.fileHandleForReading.readDataToEndOfFile()
+        }
         if let input { standardInput.fileHandleForWriting.write(Data(input.utf8)) }
         try standardInput.fileHandleForWriting.close()
         let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
+        let err = collected.data
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw TestFailure(
@@ -36,6 +45,15 @@ enum Python {
                 print(json.dumps(record))
             """
         return try run(script, input: recordsJSON.joined(separator: "\n"))
+    }
+}
+
+/// Standard error as read on another thread.
+private final class ErrorText: Sendable {
+    private let bytes = Mutex(Data())
+    var data: Data {
+        get { bytes.withLock { $0 } }
+        set { bytes.withLock { $0 = newValue } }
     }
 }
 

@@ -87,6 +87,9 @@ struct ReliabilityEndToEndTests {
             workspace.visibleDropFiles().isEmpty
         }
         #expect(try agent.terminate() == 0)
+        // Each kept source is retried after 1, 2, 4 … s: a few attempts each, never a spin.
+        let retries = agent.log.components(separatedBy: "keeping the source and retrying").count - 1
+        #expect(retries <= 60 * 8, "\(retries) retries for 60 files")
         #expect(workspace.text(out + "/run/scalars.json") == (try Python.expectedScalarLines(records)))
         for k in 0..<10 {
             // The arrays as numpy wrote them (they were moved, so generate them again the same way).
