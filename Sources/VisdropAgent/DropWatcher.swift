@@ -12,47 +12,68 @@ import VisdropFileSystem
 ///
 /// libinotifytools keeps global state, so one thread owns it from `inotifytools_initialize`
 /// to `inotifytools_cleanup`; nothing else calls it. The thread blocks in the kernel (no
-/// polling) and is woken for shutdown by touching a private wake-up file that it watches.
-/// New directories are watched at once and then scanned, so files written into them
-/// before the watch existed are reported too.
+/// polling); for shutdown it is sent `SIGURG`, whose handler does nothing but interrupt the
+/// blocking read (`EINTR`), so that the thread sees the stop request — no file in the user's
+/// folders exists only to wake it. New directories are watched at once and then scanned, so
+/// files written into them before the watch existed are reported too. When reading events
+/// fails for good, the watcher says why (`failure`) and ends the event stream.
 final class DropWatcher: Sendable {
-    /// Why the watcher could not start.
+    /// Why the watcher could not start, or stopped.
     struct StartError: Error, CustomStringConvertible {
         let description: String
     }
 
     private let root: String
-    private let wakeFile: String
     private let logger: Logger
     private let stopRequested = Atomic<Bool>(false)
     private let queue: EventQueue
     /// Filled by the watcher thread once its first watches exist (or it failed to start).
     private let startup = Mutex<Result<Void, StartError>>(.success(()))
     private let started = DispatchSemaphore(value: 0)
+    /// Signalled when the watcher thread has left its loop.
+    private let finished = DispatchSemaphore(value: 0)
+    /// The watcher thread, for the wake-up signal.
+    private let thread = Mutex<pthread_t?>(nil)
+    /// Why reading events stopped, when it failed.
+    private let failed = Mutex<StartError?>(nil)
+    /// Test hook: after this many events, reading is treated as failed (`VISDROP_TEST_WATCHER_FAILS_AFTER`).
+    private let failsAfterEvents: Int? = getenv("VISDROP_TEST_WATCHER_FAILS_AFTER").flatMap {
+        Int(String(cString: $0))
+    }
 
     private static let directoryMask: Int32 = Int32(
         bitPattern: UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_CREATE) | UInt32(IN_ONLYDIR)
             | UInt32(IN_DONT_FOLLOW))
 
-    /// Creates a watcher for `root`; `stateDirectory` holds its wake-up file.
-    init(
-        root: String, stateDirectory: String, queue: EventQueue, logger: Logger
-    ) {
+    /// The signal that interrupts the watcher thread's read; its default action is to ignore it,
+    /// so a stray one harms nothing.
+    private static let wakeSignal = SIGURG
+
+    /// Creates a watcher for `root`.
+    init(root: String, queue: EventQueue, logger: Logger) {
         self.root = root
-        self.wakeFile = Path.join(stateDirectory, "watcher-wakeup")
         self.queue = queue
         self.logger = logger
     }
 
+    /// Why the watcher stopped reading events on its own, if it did.
+    var failure: StartError? { failed.withLock { $0 } }
+
     /// Starts the watcher thread and waits until the whole tree is watched.
     func start() throws(StartError) {
+        _ = Self.installWakeHandler
         do {
-            try FileSystem.writeAtomically([], to: wakeFile, durable: false)
-        } catch {
-            throw StartError(description: "cannot create the watcher's wake-up file: \(error)")
-        }
-        do {
-            try DedicatedThread.start("watcher") { [self] in self.run() }
+            try DedicatedThread.start("watcher") { [self] in
+                // Threads inherit the mask of the thread that made them, and Swift's pool threads
+                // block every signal: let the wake-up signal through on this one.
+                var wake = sigset_t()
+                sigemptyset(&wake)
+                sigaddset(&wake, Self.wakeSignal)
+                pthread_sigmask(SIG_UNBLOCK, &wake, nil)
+                thread.withLock { $0 = pthread_self() }
+                self.run()
+                finished.signal()
+            }
         } catch {
             throw StartError(description: error.description)
         }
@@ -60,11 +81,30 @@ final class DropWatcher: Sendable {
         try startup.withLock { $0 }.get()
     }
 
-    /// Asks the watcher thread to stop; it finishes the event stream on its way out.
+    /// Asks the watcher thread to stop and waits until it has.
     func stop() {
         stopRequested.store(true, ordering: .sequentiallyConsistent)
-        // Touching the wake-up file produces an event that unblocks the watcher thread.
-        _ = try? FileSystem.writeAtomically([], to: wakeFile, durable: false)
+        // The signal may come just before the thread blocks in its read: send it until the thread is out.
+        repeat {
+            if let thread = thread.withLock({ $0 }) { pthread_kill(thread, Self.wakeSignal) }
+        } while finished.wait(timeout: .now() + .milliseconds(50)) == .timedOut
+    }
+
+    /// A handler that does nothing, installed without `SA_RESTART`: the signal interrupts a
+    /// blocking read instead of being ignored.
+    private static let installWakeHandler: Void = {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(wakeSignal, &action, nil)
+    }()
+
+    /// Records why reading stopped and ends the event stream: the agent stops, saying why.
+    private func fail(_ reason: String) {
+        logger.error("the watcher stopped; the agent stops too", metadata: ["error": "\(reason)"])
+        failed.withLock { $0 = StartError(description: reason) }
+        queue.stop()
     }
 
     private func failStartup(_ failure: StartError) {
@@ -78,15 +118,6 @@ final class DropWatcher: Sendable {
             return
         }
         defer { inotifytools_cleanup() }
-        let wakeDirectory = Path.directory(of: wakeFile) + "/"
-        guard
-            inotifytools_watch_file(
-                wakeDirectory, Int32(bitPattern: UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR))) != 0
-        else {
-            failStartup(StartError(description: "cannot watch \(wakeDirectory): \(Self.errorText())"))
-            return
-        }
-        let wakeWatch = inotifytools_wd_from_filename(wakeDirectory)
         if let failure = watchTree("", reportFiles: false) {
             failStartup(failure)
             return
@@ -95,14 +126,22 @@ final class DropWatcher: Sendable {
         logger.debug(
             "watching", metadata: ["root": "\(root)", "watches": "\(inotifytools_get_num_watches())"])
 
+        var events = 0
         while !stopRequested.load(ordering: .sequentiallyConsistent) {
             guard let event = inotifytools_next_event(-1) else {
                 let code = inotifytools_error()
                 if code == EINTR || code == 0 { continue }
-                logger.error("reading inotify events failed", metadata: ["error": "\(Self.errorText())"])
+                fail("reading inotify events failed: \(Self.errorText())")
                 return
             }
-            if event.pointee.wd != wakeWatch { handle(event) }
+            handle(event)
+            events += 1
+            if let failsAfterEvents, events >= failsAfterEvents {
+                fail(
+                    "reading inotify events failed: test hook VISDROP_TEST_WATCHER_FAILS_AFTER=\(failsAfterEvents)"
+                )
+                return
+            }
         }
     }
 

@@ -1,11 +1,12 @@
-import Logging
-import ServiceLifecycle
+public import Logging
+public import ServiceLifecycle
 
 /// The daemon: files the backlog, then every file dropped until SIGTERM or SIGINT.
 ///
 /// Two dedicated threads do the work: the watcher (inotify) and the filer (batches). On graceful
-/// shutdown the filer finishes the batch it has started, both threads stop and a summary is
-/// logged; files still in the drop folder are filed at the next start.
+/// shutdown or cancellation the filer finishes the batch it has started, both threads stop and a
+/// summary is logged; files still in the drop folder are filed at the next start. When the
+/// watcher dies, the service stops the same way and throws, naming the cause.
 public struct WatchService: Service {
     private let options: AgentOptions
     private let logger: Logger
@@ -23,7 +24,8 @@ public struct WatchService: Service {
         case finished(FilingStatistics)
     }
 
-    /// Runs until graceful shutdown; throws `AgentSetupError` when it cannot start.
+    /// Runs until graceful shutdown or cancellation; throws `AgentSetupError` when it cannot start,
+    /// `AgentStoppedError` when its watcher dies.
     public func run() async throws {
         try AgentSetupError.prepare(options)
         let queue = EventQueue()
@@ -51,8 +53,7 @@ public struct WatchService: Service {
         var filer = reports.makeAsyncIterator()
         if case .failed(let error) = await filer.next() { throw error }
 
-        let watcher = DropWatcher(
-            root: options.dropDirectory, stateDirectory: options.stateDirectory, queue: queue, logger: logger)
+        let watcher = DropWatcher(root: options.dropDirectory, queue: queue, logger: logger)
         do {
             try watcher.start()
         } catch {
@@ -69,14 +70,31 @@ public struct WatchService: Service {
                 "backlog": "\(backlog.count)",
                 "workers": "\(options.resolvedWorkers)",
             ])
-        let report = await withGracefulShutdownHandler {
-            await filer.next()
-        } onGracefulShutdown: {
+        // Graceful shutdown, cancellation and a dead watcher all end the filer's loop (the
+        // filer finishes the batch it has started); then the watcher is stopped too.
+        let report = await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await filer.next()
+            } onGracefulShutdown: {
+                queue.stop()
+            }
+        } onCancel: {
             queue.stop()
         }
         watcher.stop()
         if case .finished(let statistics) = report {
             logger.info("stopped: \(statistics.summary)")
         }
+        if let failure = watcher.failure {
+            throw AgentStoppedError(
+                description:
+                    "the watcher stopped (\(failure)): nothing more would be filed; restart the agent")
+        }
     }
+}
+
+/// Why a running agent stopped on its own: its watcher could no longer read events.
+public struct AgentStoppedError: Error, CustomStringConvertible, Sendable {
+    /// What stopped and what to do about it.
+    public let description: String
 }

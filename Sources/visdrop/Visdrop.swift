@@ -14,7 +14,8 @@ struct Visdrop: AsyncParsableCommand {
         abstract: "File dropped .npy arrays, scalar JSON and configs in mmengine LocalVisBackend layout.",
         discussion: """
             Exit codes: 0 success; 1 some files were rejected (ingest); 2 some files could not be \
-            written and were kept (ingest); 3 the agent could not start; 64 bad arguments.
+            written and were kept (ingest); 3 the agent could not start; 4 the agent stopped on its \
+            own (its watcher died; the log says why); 64 bad arguments.
             """,
         subcommands: [Watch.self, Ingest.self],
         defaultSubcommand: Watch.self

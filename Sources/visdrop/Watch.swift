@@ -23,6 +23,9 @@ struct Watch: AsyncParsableCommand {
         } catch let error as AgentSetupError {
             logger.critical("cannot start: \(error.description)")
             throw ExitCode(3)
+        } catch let error as AgentStoppedError {
+            logger.critical("stopped: \(error.description)")
+            throw ExitCode(4)
         } catch let error as ServiceGroupError {
             logger.critical("stopped: \(error)")
             throw ExitCode(3)

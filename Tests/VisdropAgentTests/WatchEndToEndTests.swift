@@ -102,7 +102,7 @@ struct WatchEndToEndTests {
         let agent = try AgentProcess(
             workspace.watchArguments(logLevel: "warning"),
             logPath: workspace.log)
-        try eventually("the agent to start") { workspace.exists(workspace.out + "/.visdrop/watcher-wakeup") }
+        try agent.waitUntilWatching()
         var records: [String] = []
         for step in 0..<5000 {
             let record = #"{"loss": \#(1.0 / Double(step + 1)), "step": \#(step)}"#
