@@ -63,7 +63,9 @@ extension DropFiler {
             for folder in folders.values {
                 do { try folder.sync() } catch {
                     removalsAreDurable = false
-                    logger.error("could not flush the drop folder", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "could not flush the drop folder",
+                        metadata: ["error": "\(LogText.escaped(error.description))"])
                 }
             }
         }

@@ -325,7 +325,8 @@ final class DropFiler {
     ) {
         do { try journal.rollBack(intent) } catch {
             logger.error(
-                "could not cut back a failed append; the next start will", metadata: ["error": "\(error)"])
+                "could not cut back a failed append; the next start will",
+                metadata: ["error": "\(LogText.escaped(error.description))"])
         }
         for (index, item) in items.enumerated() {
             if case .scalars = item.prepared, case .filed = outcomes[index] {

@@ -53,7 +53,8 @@ enum DropScan {
             do {
                 listing = try list(directory, in: dropDirectory)
             } catch {
-                logger.warning("cannot list a directory", metadata: ["error": "\(error)"])
+                logger.warning(
+                    "cannot list a directory", metadata: ["error": "\(LogText.escaped(error.description))"])
                 continue
             }
             pending += listing.directories

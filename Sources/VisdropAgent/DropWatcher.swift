@@ -192,7 +192,11 @@ final class DropWatcher: Sendable {
                 let failure = StartError(description: "cannot watch \(absolute): \(Self.errorText())")
                 if directory.isEmpty { return failure }
                 logger.warning(
-                    "cannot watch a directory", metadata: ["path": "\(absolute)", "error": "\(failure)"])
+                    "cannot watch a directory",
+                    metadata: [
+                        "path": "\(LogText.escaped(absolute))",
+                        "error": "\(LogText.escaped(failure.description))",
+                    ])
                 continue
             }
             let listing: DropScan.Listing
@@ -200,7 +204,11 @@ final class DropWatcher: Sendable {
                 listing = try DropScan.list(directory, in: root)
             } catch {
                 logger.warning(
-                    "cannot list a directory", metadata: ["path": "\(absolute)", "error": "\(error)"])
+                    "cannot list a directory",
+                    metadata: [
+                        "path": "\(LogText.escaped(absolute))",
+                        "error": "\(LogText.escaped(error.description))",
+                    ])
                 continue
             }
             pending += listing.directories

@@ -74,7 +74,9 @@ final class ScalarJournal {
     func commit() {
         do { try clear() } catch {
             // A stale record whose sources are gone is harmless: recovery finds nothing to do.
-            logger.debug("could not clear the scalar journal", metadata: ["error": "\(error)"])
+            logger.debug(
+                "could not clear the scalar journal",
+                metadata: ["error": "\(LogText.escaped(error.description))"])
         }
     }
 
@@ -136,7 +138,9 @@ final class ScalarJournal {
             if durable { try FileSystem.syncFile(at: target.path) }
             logger.notice(
                 "cut back an unfinished append",
-                metadata: ["file": "\(target.path)", "removed-bytes": "\(size - target.length)"])
+                metadata: [
+                    "file": "\(LogText.escaped(target.path))", "removed-bytes": "\(size - target.length)",
+                ])
         }
     }
 }
