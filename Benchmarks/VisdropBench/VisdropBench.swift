@@ -162,8 +162,9 @@ struct VisdropBench: ParsableCommand {
         log("  idle CPU over \(idleSeconds) s")
         // Let the warm-up's last work finish, and libdispatch retire the worker threads it woke
         // (after about 5 s idle), so that no thread exits during the window and every
-        // nanosecond is counted from schedstat.
-        Bench.sleep(milliseconds: 7000)
+        // nanosecond is counted from schedstat; and let visdrop log the warm-up's summary line,
+        // due 10 s after its first file: it is the warm-up's work, not the idle agent's.
+        Bench.sleep(milliseconds: 11_000)
         let before = runs.map { $0.agent.cpuSample() }
         Bench.sleep(milliseconds: idleSeconds * 1000)
         for (run, start) in zip(runs, before) {
