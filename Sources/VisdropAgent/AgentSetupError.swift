@@ -40,34 +40,44 @@ public struct AgentSetupError: Error, CustomStringConvertible, Sendable {
     /// or file a run into itself, again and again.
     private static func refuseOverlappingFolders(_ options: AgentOptions) throws(AgentSetupError) {
         let (drop, out) = (options.dropDirectory, options.outputDirectory)
-        if FileSystem.isDirectory(out, sameAsOrInside: drop) {
-            throw AgentSetupError(
+        // (inner, outer, why): refused when `inner` is `outer` or inside it.
+        var refused: [(inner: String, outer: String, why: String)] = [
+            (
+                out, drop,
                 "the output folder \(out) is the drop folder \(drop) or inside it: visdrop would take its own "
-                    + "outputs as new drops; choose an --out outside --drop")
-        }
-        if FileSystem.isDirectory(drop, sameAsOrInside: out) {
-            throw AgentSetupError(
+                    + "outputs as new drops; choose an --out outside --drop"
+            ),
+            (
+                drop, out,
                 "the drop folder \(drop) is inside the output folder \(out): a run named like the drop "
-                    + "folder would be filed into itself; choose a --drop outside --out")
+                    + "folder would be filed into itself; choose a --drop outside --out"
+            ),
+        ]
+        if let archive = options.archiveDirectory {
+            refused += [
+                (
+                    archive, drop,
+                    "the archive folder \(archive) is the drop folder \(drop) or inside it: archived sources "
+                        + "would be taken as new drops; choose an --archive outside --drop"
+                ),
+                (
+                    drop, archive,
+                    "the drop folder \(drop) is inside the archive folder \(archive): a run named like the "
+                        + "drop folder would have its sources archived into the drop folder; choose a --drop "
+                        + "outside --archive"
+                ),
+            ]
+            if FileSystem.isDirectory(out, sameAsOrInside: archive) {
+                refused.append(
+                    (
+                        archive, out,
+                        "the archive folder \(archive) is the output folder \(out): archived sources would be "
+                            + "mixed with the LocalVisBackend save_dirs; choose another --archive"
+                    ))
+            }
         }
-        guard let archive = options.archiveDirectory else { return }
-        if FileSystem.isDirectory(archive, sameAsOrInside: drop) {
-            throw AgentSetupError(
-                "the archive folder \(archive) is the drop folder \(drop) or inside it: archived sources "
-                    + "would be taken as new drops; choose an --archive outside --drop")
-        }
-        if FileSystem.isDirectory(drop, sameAsOrInside: archive) {
-            throw AgentSetupError(
-                "the drop folder \(drop) is inside the archive folder \(archive): a run named like the drop "
-                    + "folder would have its sources archived into the drop folder; choose a --drop outside --archive"
-            )
-        }
-        if FileSystem.isDirectory(archive, sameAsOrInside: out)
-            && FileSystem.isDirectory(out, sameAsOrInside: archive)
-        {
-            throw AgentSetupError(
-                "the archive folder \(archive) is the output folder \(out): archived sources would be "
-                    + "mixed with the LocalVisBackend save_dirs; choose another --archive")
+        for rule in refused where FileSystem.isDirectory(rule.inner, sameAsOrInside: rule.outer) {
+            throw AgentSetupError(rule.why)
         }
     }
 }

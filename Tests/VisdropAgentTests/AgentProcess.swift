@@ -126,3 +126,20 @@ func eventually(
     }
     throw TestFailure("timed out after \(Int(seconds)) s waiting for \(what())")
 }
+
+/// Runs `program` with `arguments` to completion, failing with its standard error (and what the
+/// test needs it for, `purpose`) when it exits non-zero.
+func runProgram(_ program: String, _ arguments: [String], purpose: String) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: program)
+    process.arguments = arguments
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    let message = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw TestFailure(
+            "\(program) \(arguments) failed (\(purpose)): " + String(decoding: message, as: UTF8.self))
+    }
+}

@@ -55,7 +55,8 @@ struct FolderOverlapEndToEndTests {
             // The bind mount shows the drop folder's own inode at another path.
             let mounted = workspace.root + "/mounted"
             try FileManager.default.createDirectory(atPath: mounted, withIntermediateDirectories: true)
-            try run("/usr/bin/mount", ["--bind", workspace.drop, mounted])
+            try runProgram(
+                "/usr/bin/mount", ["--bind", workspace.drop, mounted], purpose: "a bind mount needs root")
             return (
                 ["--drop", workspace.drop, "--out", mounted + "/vis"], [workspace.drop, mounted + "/vis"]
             )
@@ -65,7 +66,7 @@ struct FolderOverlapEndToEndTests {
     @Test("refused with exit status 3 and a message naming both folders", arguments: overlaps)
     func refused(_ overlap: Overlap) throws {
         let workspace = try TestWorkspace()
-        defer { _ = try? Self.run("/usr/bin/umount", [workspace.root + "/mounted"]) }
+        defer { try? runProgram("/usr/bin/umount", [workspace.root + "/mounted"], purpose: "unmount") }
         let (arguments, named) = try overlap.arguments(workspace)
         // A file waits in the drop folder: a refused start must not file it.
         let drop = try #require(arguments.firstIndex(of: "--drop").map { arguments[$0 + 1] })
@@ -91,23 +92,5 @@ struct FolderOverlapEndToEndTests {
         #expect(status == 0, "\(log)")
         #expect(workspace.text(workspace.out + "/run/scalars.json") == "{\"a\": 1, \"step\": 0}\n")
         #expect(workspace.exists(workspace.root + "/archive/run/a.json"))
-    }
-
-    /// Runs a program, failing with its standard error when it fails.
-    @discardableResult
-    static func run(_ program: String, _ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure(
-                "\(program) \(arguments) failed (this test needs root for a bind mount): "
-                    + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
-        return process.terminationStatus
     }
 }

@@ -107,18 +107,10 @@ struct ReliabilityEndToEndTests {
 
     /// Runs mount(8) (or umount(8) with "-u" first), failing the test with the reason.
     private func mount(_ arguments: [String]) throws {
-        let process = Process()
         let unmount = arguments.first == "-u"
-        process.executableURL = URL(fileURLWithPath: unmount ? "/usr/bin/umount" : "/usr/bin/mount")
-        process.arguments = unmount ? Array(arguments.dropFirst()) : arguments
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure(
-                "mount \(arguments) failed (this test needs root to mount a small tmpfs): "
-                    + String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
-        }
+        try runProgram(
+            unmount ? "/usr/bin/umount" : "/usr/bin/mount",
+            unmount ? Array(arguments.dropFirst()) : arguments,
+            purpose: "this test needs root to mount a small tmpfs")
     }
 }
