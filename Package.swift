@@ -1,25 +1,33 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Module graph (data flows one way, top to bottom):
+// Module graph: each target's direct dependencies, which are exactly the modules it imports
+// (scripts/check-imports, run by scripts/test, fails on any difference). Data flows one way:
 //
-//   CPNG, CInotifyTools        system libraries (libpng-dev, libinotifytools0-dev)
-//   CPNGShim                   owns libpng's setjmp so longjmp never crosses Swift
-//   CLinuxShim                 Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE, thread names)
-//   VisdropFileSystem          POSIX file operations (no-follow reads, atomic writes, appends)
-//   VisdropJSON, VisdropNPY    pure-Swift formats, no dependencies
-//   VisdropPNG                 array -> pixels -> PNG through CPNGShim
-//   VisdropConfigText          JSON/YAML value -> mmengine-style config.py text
-//   VisdropBackend             the LocalVisBackend API (addImage, addScalar, addScalars, addConfig)
-//   VisdropAgent               drop-folder watching, classification, journal, the Service
-//   visdrop                    the executable: argument parsing only
+//   CPNG, CInotifyTools   system libraries (libpng-dev, libinotifytools0-dev)
+//   CPNGShim              <- CPNG: owns libpng's setjmp so longjmp never crosses Swift
+//   CLinuxShim            Linux calls Glibc hides behind _GNU_SOURCE (F_SETLEASE, thread names)
+//   VisdropFileSystem     <- CLinuxShim: POSIX file operations (no-follow reads, atomic writes)
+//   VisdropJSON           (none): JSON value, parser, Python-compatible writer
+//   VisdropNPY            (none): .npy reader and writer
+//   VisdropPNG            <- CPNGShim, VisdropNPY: array -> pixels -> PNG
+//   VisdropConfigText     <- VisdropJSON, Yams: JSON/YAML value -> mmengine-style config.py text
+//   VisdropBackend        <- VisdropJSON, VisdropNPY, VisdropPNG, VisdropConfigText,
+//                            VisdropFileSystem, Logging: the LocalVisBackend API, the one library
+//                            product; re-exports the modules whose types its API uses
+//   VisdropAgent          <- VisdropBackend and the modules above it uses, CInotifyTools,
+//                            CLinuxShim, Logging, ServiceLifecycle, Yams, Histogram: the agent
+//   visdrop               <- VisdropAgent, ArgumentParser, Logging, ServiceLifecycle: the executable
+//
+// Every Swift target builds with InternalImportsByDefault: an import is internal unless it is
+// marked `public import` (the module's types appear in the target's public API).
+let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
+
 let package = Package(
     name: "visdrop",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "visdrop", targets: ["visdrop"]),
         .library(name: "VisdropBackend", targets: ["VisdropBackend"]),
-        .library(name: "VisdropAgent", targets: ["VisdropAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -42,31 +50,35 @@ let package = Package(
         // zlib: crc32_z and adler32_z (libpng links it, but only for itself).
         .target(name: "CPNGShim", dependencies: ["CPNG"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CLinuxShim"),
-        .target(name: "VisdropFileSystem", dependencies: ["CLinuxShim"]),
-        .target(name: "VisdropJSON"),
-        .target(name: "VisdropNPY"),
-        .target(name: "VisdropPNG", dependencies: ["CPNGShim", "VisdropNPY"]),
+        .target(name: "VisdropFileSystem", dependencies: ["CLinuxShim"], swiftSettings: swiftSettings),
+        .target(name: "VisdropJSON", swiftSettings: swiftSettings),
+        .target(name: "VisdropNPY", swiftSettings: swiftSettings),
+        .target(name: "VisdropPNG", dependencies: ["CPNGShim", "VisdropNPY"], swiftSettings: swiftSettings),
         .target(
             name: "VisdropConfigText",
-            dependencies: ["VisdropJSON", .product(name: "Yams", package: "Yams")]
+            dependencies: ["VisdropJSON", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "VisdropBackend",
             dependencies: [
                 "VisdropJSON", "VisdropNPY", "VisdropPNG", "VisdropConfigText", "VisdropFileSystem",
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .target(
             name: "VisdropAgent",
             dependencies: [
-                "VisdropBackend", "VisdropFileSystem", "CInotifyTools", "CLinuxShim",
+                "VisdropBackend", "VisdropConfigText", "VisdropFileSystem", "VisdropJSON", "VisdropNPY",
+                "VisdropPNG", "CInotifyTools", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
                 // The info summary's latency percentiles.
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "visdrop",
@@ -75,7 +87,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: swiftSettings
         ),
         // `scripts/bench`: drives the release agent and a Python peer end to end; not a test.
         .executableTarget(
@@ -85,24 +98,33 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Benchmarks/VisdropBench"
+            path: "Benchmarks/VisdropBench",
+            swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VisdropFileSystemTests", dependencies: ["VisdropFileSystem"]),
-        .testTarget(name: "VisdropJSONTests", dependencies: ["VisdropJSON"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VisdropNPYTests", dependencies: ["VisdropNPY"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "VisdropFileSystemTests", dependencies: ["VisdropFileSystem"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VisdropJSONTests", dependencies: ["VisdropJSON"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VisdropNPYTests", dependencies: ["VisdropNPY"], resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VisdropPNGTests", dependencies: ["VisdropPNG", "VisdropNPY"],
-            resources: [.copy("Fixtures")]),
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VisdropConfigTextTests", dependencies: ["VisdropConfigText", "VisdropJSON"],
-            resources: [.copy("Fixtures")]),
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VisdropBackendTests",
             dependencies: ["VisdropBackend", "VisdropJSON", "VisdropNPY", "VisdropPNG"],
-            resources: [.copy("Fixtures")]),
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         .testTarget(
             name: "VisdropAgentTests",
-            dependencies: ["VisdropAgent", "VisdropBackend", "VisdropJSON", "VisdropPNG", "VisdropNPY"],
-            resources: [.copy("Fixtures")]),
+            dependencies: [
+                "VisdropAgent", "VisdropFileSystem", "VisdropJSON", "VisdropNPY", "VisdropPNG",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

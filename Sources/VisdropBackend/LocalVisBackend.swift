@@ -1,10 +1,10 @@
-import Logging
+public import Logging
 import Synchronization
 import VisdropConfigText
 import VisdropFileSystem
-import VisdropJSON
-import VisdropNPY
-import VisdropPNG
+public import VisdropJSON
+public import VisdropNPY
+public import VisdropPNG
 
 /// Writes a run's images, scalars and config to a local folder in the layout of
 /// mmengine's `LocalVisBackend`.
@@ -147,18 +147,18 @@ public final class LocalVisBackend: Sendable {
     }
 
     /// The bytes one file receives from an `addScalars` call.
-    public struct ScalarAppend: Sendable, Equatable {
+    package struct ScalarAppend: Sendable, Equatable {
         /// The file appended to.
-        public var path: String
+        package var path: String
         /// The lines appended, each ending in a newline.
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
     }
 
     /// The appends `addScalars(batch:step:filePath:)` would make, in its order, without making them.
     ///
-    /// For callers that commit many batches together (the agent's group commit). The save
-    /// directory is created, as the first append would create it; empty when nothing is stored.
-    public func scalarAppends(
+    /// The save directory is created, as the first append would create it; empty when nothing is
+    /// stored.
+    private func scalarAppends(
         batch records: [JSONObject], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
     ) throws(LocalVisBackendError) -> [ScalarAppend] {
         if let filePath { try validate(filePath: filePath) }
@@ -170,8 +170,9 @@ public final class LocalVisBackend: Sendable {
     /// JSON Lines of objects — and how many records it holds, without making them.
     ///
     /// The lines are the same as parsing the records and calling `scalarAppends(batch:)`, but
-    /// flat records of numbers and plain names are re-spelled straight from their text.
-    public func scalarAppends(
+    /// flat records of numbers and plain names are re-spelled straight from their text. For callers
+    /// that commit many files' records together (the agent's group commit).
+    package func scalarAppends(
         jsonRecords jsonText: [UInt8], step: JSONValue = .integer(JSONInteger(0)), filePath: String? = nil
     ) throws(LocalVisBackendError) -> (appends: [ScalarAppend], records: Int) {
         if let filePath { try validate(filePath: filePath) }
@@ -211,7 +212,7 @@ public final class LocalVisBackend: Sendable {
     }
 
     /// The exact bytes of a scalar line: Python's `json.dumps(record)` and a newline.
-    public static func line(for record: JSONObject) -> [UInt8] {
+    private static func line(for record: JSONObject) -> [UInt8] {
         var bytes: [UInt8] = []
         JSONWriter.appendPythonJSON(.object(record), to: &bytes)
         bytes.append(UInt8(ascii: "\n"))
@@ -219,7 +220,7 @@ public final class LocalVisBackend: Sendable {
     }
 
     /// Checks an `addScalars` `filePath` the way mmengine does, and keeps it inside the save directory.
-    public func validate(filePath: String) throws(LocalVisBackendError) {
+    private func validate(filePath: String) throws(LocalVisBackendError) {
         guard Self.extension(of: filePath) == "json" else {
             throw .invalidFilePath(filePath, reason: "must end in .json")
         }

@@ -1,7 +1,7 @@
-import VisdropConfigText
-import VisdropFileSystem
-import VisdropJSON
-import VisdropPNG
+public import VisdropConfigText
+public import VisdropFileSystem
+public import VisdropJSON
+public import VisdropPNG
 
 /// Why a `LocalVisBackend` call could not store its data.
 public enum LocalVisBackendError: Error, CustomStringConvertible, Sendable, Equatable {

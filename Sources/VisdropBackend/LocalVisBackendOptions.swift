@@ -1,4 +1,4 @@
-import VisdropPNG
+public import VisdropPNG
 
 /// How a `LocalVisBackend` writes its files.
 public struct LocalVisBackendOptions: Sendable {

@@ -1,4 +1,4 @@
-import VisdropJSON
+public import VisdropJSON
 
 /// Writes a configuration as the Python source of an mmengine `config.py`.
 ///

@@ -1,4 +1,4 @@
-import VisdropJSON
+public import VisdropJSON
 import Yams
 
 /// Reads a YAML config into the value PyYAML's `yaml.safe_load` gives for it, as a JSON value.

@@ -28,14 +28,14 @@ public enum JSONRecords {
     }
 
     /// Python's `json.dumps` lines of the records in `bytes`, after `record.setdefault(key, value)`.
-    public struct PythonLines: Sendable, Equatable {
+    package struct PythonLines: Sendable, Equatable {
         /// One line per record, each ending in `\n`.
-        public var bytes: [UInt8]
+        package var bytes: [UInt8]
         /// How many records (and lines).
-        public var count: Int
+        package var count: Int
 
         /// Creates lines from their bytes and count.
-        public init(bytes: [UInt8] = [], count: Int = 0) {
+        package init(bytes: [UInt8] = [], count: Int = 0) {
             self.bytes = bytes
             self.count = count
         }
@@ -47,7 +47,7 @@ public enum JSONRecords {
     ///
     /// Flat, plainly spelled JSON Lines (the common case: numbers and ASCII names) are re-spelled
     /// straight from their text; anything else goes through `parse`.
-    public static func pythonLines(
+    package static func pythonLines(
         _ bytes: [UInt8], settingDefault key: String, to value: JSONValue, parser: JSONParser = JSONParser()
     ) throws(JSONRecordsError) -> PythonLines {
         var defaultKey: [UInt8] = []
@@ -60,7 +60,7 @@ public enum JSONRecords {
 
     /// The line Python writes for each of `records` after `record.setdefault(key, value)`:
     /// `json.dumps(record)` and a newline.
-    public static func pythonLines(of records: [JSONObject], settingDefault key: String, to value: JSONValue)
+    package static func pythonLines(of records: [JSONObject], settingDefault key: String, to value: JSONValue)
         -> PythonLines
     {
         var lines = PythonLines(bytes: [], count: records.count)
