@@ -43,7 +43,7 @@ enum PythonDictKey: Hashable {
             } else if double.isInfinite {
                 double < 0 ? "-Infinity" : "Infinity"
             } else {
-                PythonLiteral.pythonFloatRepr(double)
+                JSONWriter.pythonFloatRepr(double)
             }
         case .array, .object: ""
         }

@@ -125,57 +125,12 @@ enum PythonLiteral {
     static func float(_ value: Double) -> String {
         if value.isNaN { return "float('nan')" }
         if value.isInfinite { return value < 0 ? "-float('inf')" : "float('inf')" }
-        return pythonFloatRepr(value)
+        return JSONWriter.pythonFloatRepr(value)
     }
 
     /// Extra bracket depth the float's source text opens (`float(...)` for non-finite values).
     static func bracketDepth(of value: Double) -> Int {
         value.isFinite ? 0 : 1
-    }
-
-    /// Python's `repr(float)`: the shortest digits that round-trip, in fixed notation when the decimal
-    /// exponent is in -4..<16 (with `.0` when integral), else as `1e-05` / `1.5e+16`.
-    ///
-    /// Non-finite values give `nan`, `inf` and `-inf`.
-    static func pythonFloatRepr(_ value: Double) -> String {
-        if value.isNaN { return "nan" }
-        if value.isInfinite { return value < 0 ? "-inf" : "inf" }
-        let sign = value.sign == .minus ? "-" : ""
-        // Swift's description also gives the shortest round-trip digits, but switches notation elsewhere.
-        let swiftText = value.magnitude.description
-        let parts = swiftText.split(separator: "e", maxSplits: 1)
-        let mantissa = parts[0]
-        let exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-        let integerPartLength =
-            mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
-            ?? mantissa.count
-        var digits = Array(mantissa.utf8.filter { $0 != UInt8(ascii: ".") })
-        // The value is 0.d1d2...dn * 10**pointPosition.
-        var pointPosition = integerPartLength + exponent
-        let leadingZeros = digits.prefix(while: { $0 == UInt8(ascii: "0") }).count
-        digits.removeFirst(leadingZeros)
-        pointPosition -= leadingZeros
-        while digits.last == UInt8(ascii: "0") { digits.removeLast() }
-        if digits.isEmpty { return sign + "0.0" }
-        let digitText = String(decoding: digits, as: UTF8.self)
-        if pointPosition > -4 && pointPosition <= 16 {
-            if pointPosition <= 0 {
-                return sign + "0." + String(repeating: "0", count: -pointPosition) + digitText
-            }
-            if pointPosition >= digits.count {
-                return sign + digitText + String(repeating: "0", count: pointPosition - digits.count) + ".0"
-            }
-            let split = digitText.index(digitText.startIndex, offsetBy: pointPosition)
-            return sign + digitText[..<split] + "." + digitText[split...]
-        }
-        let decimalExponent = pointPosition - 1
-        let exponentDigits = String(decimalExponent.magnitude)
-        let exponentText =
-            (decimalExponent < 0 ? "-" : "+")
-            + String(repeating: "0", count: max(0, 2 - exponentDigits.count))
-            + exponentDigits
-        let fraction = digits.count > 1 ? "." + digitText.dropFirst() : ""
-        return sign + digitText.prefix(1) + fraction + "e" + exponentText
     }
 }
 

@@ -173,10 +173,11 @@ extension Double: NPYElement {
     }
 #endif
 
-/// IEEE 754 half-precision decoding that does not depend on the platform having `Float16`.
-enum HalfPrecision {
+/// IEEE 754 half-precision decoding that does not depend on the platform having `Float16`
+/// (the one decoder of the package: VisdropPNG's float16 table uses it too).
+package enum HalfPrecision {
     /// The exact `Double` value of the half-precision number with bit pattern `bits`.
-    static func double(fromBits bits: UInt16) -> Double {
+    package static func double(fromBits bits: UInt16) -> Double {
         let sign: FloatingPointSign = bits & 0x8000 == 0 ? .plus : .minus
         let exponent = Int((bits >> 10) & 0x1F)
         let fraction = Double(bits & 0x3FF)

@@ -29,8 +29,9 @@ public enum NPYWriter {
         return file
     }
 
-    /// The Python `repr` of a tuple of integers: `()`, `(5,)`, `(2, 3)`.
-    static func pythonTuple(_ values: [Int]) -> String {
+    /// The Python `repr` of a tuple of integers: `()`, `(5,)`, `(2, 3)` — how numpy writes a shape,
+    /// in the header and in the package's error messages.
+    package static func pythonTuple(_ values: [Int]) -> String {
         if values.count == 1 { return "(\(values[0]),)" }
         return "(" + values.map { String($0) }.joined(separator: ", ") + ")"
     }

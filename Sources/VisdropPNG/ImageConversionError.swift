@@ -21,55 +21,31 @@ public enum ImageConversionError: Error, CustomStringConvertible, Sendable, Equa
     public var description: String {
         switch self {
         case .unsupportedElementType(let elementType, let shape):
-            return "cannot make an image from a \(numpyName(of: elementType)) array of shape "
-                + "\(pythonShape(shape)): accepted dtypes are bool, uint8, uint16 (16-bit PNG), "
+            return "cannot make an image from a \(elementType.numpyName) array of shape "
+                + "\(NPYWriter.pythonTuple(shape)): accepted dtypes are bool, uint8, uint16 (16-bit PNG), "
                 + "float16, float32 and float64 (values in [0, 1]); convert the array with "
                 + "astype(np.uint8) or scale it to [0, 1] floats before dropping it"
         case .unsupportedShape(let shape, let elementType):
-            return "cannot make an image from a \(numpyName(of: elementType)) array of shape "
-                + "\(pythonShape(shape)): accepted shapes are (H, W) or (H, W, 1) gray, (H, W, 3) RGB, "
+            return "cannot make an image from a \(elementType.numpyName) array of shape "
+                + "\(NPYWriter.pythonTuple(shape)): accepted shapes are (H, W) or (H, W, 1) gray, (H, W, 3) RGB, "
                 + "(H, W, 4) RGBA, and channel-first (C, H, W) with C = 1, 3 or 4; select a single "
                 + "image out of a batch and drop or merge extra channels"
         case .emptyImage(let shape):
-            return "an array of shape \(pythonShape(shape)) has no pixels: an image needs a height and "
+            return
+                "an array of shape \(NPYWriter.pythonTuple(shape)) has no pixels: an image needs a height and "
                 + "a width of at least 1"
         case .tooLarge(let shape):
-            return "an array of shape \(pythonShape(shape)) is too large for an image: height and width "
+            return
+                "an array of shape \(NPYWriter.pythonTuple(shape)) is too large for an image: height and width "
                 + "must be at most \(PixelImage.maximumDimension) and height × width at most "
                 + "\(ImageConversion.maximumPixelCount) pixels; downscale or crop it"
         case .dataSizeMismatch(let shape, let elementType, let expected, let actual):
             let needed = expected.map { "\($0) bytes" } ?? "more bytes than fit in memory"
-            return "a \(numpyName(of: elementType)) array of shape \(pythonShape(shape)) needs "
+            return "a \(elementType.numpyName) array of shape \(NPYWriter.pythonTuple(shape)) needs "
                 + "\(needed) of data but holds \(actual); the array is inconsistent"
         case .sampleCountMismatch(let width, let height, let layout, let expected, let actual):
             let needed = expected.map { "\($0) samples" } ?? "more samples than fit in memory"
             return "a \(width)x\(height) \(layout) image needs \(needed) but \(actual) were given"
         }
     }
-}
-
-/// numpy's name for an element type, as in `dtype('uint8')`.
-func numpyName(of elementType: NPYElementType) -> String {
-    switch elementType {
-    case .bool: "bool"
-    case .int8: "int8"
-    case .int16: "int16"
-    case .int32: "int32"
-    case .int64: "int64"
-    case .uint8: "uint8"
-    case .uint16: "uint16"
-    case .uint32: "uint32"
-    case .uint64: "uint64"
-    case .float16: "float16"
-    case .float32: "float32"
-    case .float64: "float64"
-    }
-}
-
-/// A shape written the way Python prints a tuple: `()`, `(3,)`, `(2, 3)`.
-func pythonShape(_ shape: [Int]) -> String {
-    if shape.count == 1 {
-        return "(\(shape[0]),)"
-    }
-    return "(" + shape.map(String.init).joined(separator: ", ") + ")"
 }

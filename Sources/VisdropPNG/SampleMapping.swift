@@ -1,3 +1,5 @@
+import VisdropNPY
+
 /// Reads element `index` of an array's raw bytes and turns it into one PNG sample.
 ///
 /// Conformers are small value types so that ``mapSamples(_:of:_:)`` is specialized for each of
@@ -106,23 +108,9 @@ func clampedByte(_ scaled: Double) -> UInt8 {
 /// The torchvision byte of every float16 bit pattern: half-precision `x * 255`, then `+ 0.5`,
 /// each rounded to half precision as torch (and numpy) do, then clamped and truncated.
 let float16ByteTable: [UInt8] = (0...UInt16.max).map { bits in
-    let scaled = roundedToHalfPrecision(floatFromHalfBits(bits) * 255)
+    // Every half-precision value is exactly representable as a Float.
+    let scaled = roundedToHalfPrecision(Float(HalfPrecision.double(fromBits: bits)) * 255)
     return clampedByte(roundedToHalfPrecision(scaled + 0.5))
-}
-
-/// The exact single-precision value of an IEEE 754 half-precision bit pattern.
-func floatFromHalfBits(_ bits: UInt16) -> Float {
-    let sign: Float = bits & 0x8000 == 0 ? 1 : -1
-    let exponent = Int((bits >> 10) & 0x1F)
-    let fraction = Float(bits & 0x3FF)
-    switch exponent {
-    case 0:
-        return sign * fraction * 0x1p-24
-    case 0x1F:
-        return fraction == 0 ? sign * .infinity : .nan
-    default:
-        return sign * (1 + fraction / 1024) * Float(sign: .plus, exponent: exponent - 15, significand: 1)
-    }
 }
 
 /// `value` rounded to the nearest half-precision number (ties to even), as a Float.

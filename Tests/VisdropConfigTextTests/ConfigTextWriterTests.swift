@@ -132,7 +132,7 @@ import VisdropJSON
         for sample in samples {
             let bits = try #require(sample["bits"].flatMap { UInt64($0, radix: 16) })
             let value = Double(bitPattern: bits)
-            let written = PythonLiteral.pythonFloatRepr(value)
+            let written = JSONWriter.pythonFloatRepr(value)
             if written != sample["repr"] {
                 mismatches.append("\(sample["repr"] ?? "?") written as \(written)")
             }
