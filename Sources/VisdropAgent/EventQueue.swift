@@ -54,9 +54,6 @@ final class EventQueue: Sendable {
         doorbell.signal()
     }
 
-    /// Whether `stop()` was called.
-    var isStopped: Bool { state.withLock { $0.stopped } }
-
     /// How long the queue must stay quiet after waking the consumer before it hands out a batch.
     let lingerQuietNanoseconds: UInt64
     /// The longest the consumer lingers for more events after waking.

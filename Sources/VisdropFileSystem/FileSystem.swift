@@ -222,13 +222,6 @@ public enum FileSystem {
         guard unlink(path) == 0 else { throw FileSystemError(errno: errno, operation: "unlink", path: path) }
     }
 
-    /// Renames `source` to `destination`, replacing it; both must be on one file system.
-    public static func move(_ source: String, to destination: String) throws(FileSystemError) {
-        guard rename(source, destination) == 0 else {
-            throw FileSystemError(errno: errno, operation: "rename", path: source)
-        }
-    }
-
     /// Flushes the directory that holds `path`, making a rename or unlink in it durable.
     public static func syncDirectory(containing path: String) throws(FileSystemError) {
         try syncDirectory(Path.directory(of: path))

@@ -87,11 +87,6 @@ public enum JSONWriter {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    /// Appends Python's `repr(value)` to `buffer`.
-    public static func appendPythonFloatRepr(_ value: Double, to buffer: inout [UInt8]) {
-        PythonFloatFormatter.appendRepr(of: value, to: &buffer)
-    }
-
     private static let lowercaseHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     private static func appendUnicodeEscape(_ unit: UInt16, to buffer: inout [UInt8]) {

@@ -25,8 +25,6 @@ public enum NPYError: Error, CustomStringConvertible, Sendable, Equatable {
     case dataSizeMismatch(expected: Int, actual: Int)
     /// The array's data takes `bytes` bytes, more than the configured `limit`.
     case tooLarge(bytes: Int, limit: Int)
-    /// The file at `path` could not be opened or read; `reason` is the system's explanation.
-    case unreadableFile(path: String, reason: String)
 
     /// A sentence saying what is wrong, where, and what to do about it.
     public var description: String {
@@ -67,9 +65,6 @@ public enum NPYError: Error, CustomStringConvertible, Sendable, Equatable {
         case .tooLarge(let bytes, let limit):
             return "the array holds \(bytes) bytes of data, more than the limit of \(limit) bytes; "
                 + "save a smaller array (crop, downsample, or convert to uint8) or raise the limit"
-        case .unreadableFile(let path, let reason):
-            return "cannot read \(path): \(reason); check that it is a regular file (not a symbolic "
-                + "link) and readable"
         }
     }
 }

@@ -94,7 +94,6 @@ extension NPYError {
         case .dataSizeMismatch(let expected, let actual):
             return ("dataSizeMismatch", ["expected": "\(expected)", "actual": "\(actual)"])
         case .tooLarge(let bytes, let limit): return ("tooLarge", ["bytes": "\(bytes)", "limit": "\(limit)"])
-        case .unreadableFile: return ("unreadableFile", [:])
         }
     }
 }
