@@ -25,14 +25,26 @@ struct WatcherLifecycleTests {
         options.outputDirectory = workspace.out
         let service = WatchService(options: options, logger: Logger(label: "visdrop-test"))
         let task = Task { try await service.run() }
-        try eventually("the service's threads to start: \(Self.agentThreads())") {
+        // Waits that sleep instead of blocking: the service runs on the same small pool of threads
+        // as the other tests, whose waits block theirs.
+        try await Self.eventuallyAsleep("the service's threads to start: \(Self.agentThreads())") {
             Self.agentThreads().count == 2
         }
         task.cancel()
         _ = try? await task.value
-        try eventually("the filer and watcher threads to end: \(Self.agentThreads())", deadline: 60) {
+        try await Self.eventuallyAsleep("the filer and watcher threads to end: \(Self.agentThreads())") {
             Self.agentThreads().isEmpty
         }
+    }
+
+    /// `eventually`, sleeping between looks instead of blocking its thread.
+    static func eventuallyAsleep(_ what: @autoclosure () -> String, _ condition: () -> Bool) async throws {
+        let end = Date().addingTimeInterval(300)
+        while Date() < end {
+            if condition() { return }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        throw TestFailure("timed out after 300 s waiting for \(what())")
     }
 
     @Test("a watcher that can no longer read events stops the agent: exit status 4, the cause in the log")
