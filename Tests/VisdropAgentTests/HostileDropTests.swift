@@ -189,7 +189,7 @@ struct HostileDropTests {
         for name in ["early", "late"] {
             let reason = workspace.drop + "/.rejected/\(name).reason.txt"
             try eventually("the linked run directory \(name) to be set aside; log:\n\(run.agent.log)") {
-                workspace.exists(reason)
+                workspace.isSetAside(workspace.drop + "/.rejected/\(name)")
             }
             #expect(workspace.text(reason).contains("is a symbolic link"))
             #expect(
@@ -227,7 +227,7 @@ struct HostileDropTests {
             run.agent.log.contains("not following a link on the way to a dropped file")
         }
         try eventually("the link to be set aside; log:\n\(run.agent.log)") {
-            workspace.exists(workspace.drop + "/.rejected/run.reason.txt")
+            workspace.isSetAside(workspace.drop + "/.rejected/run")
         }
         #expect(try workspace.bytes(moved + "/secret.json") == secret, "never read, never removed")
         #expect(!workspace.text(workspace.out + "/run/scalars.json").contains("secret"))
@@ -249,7 +249,7 @@ struct HostileDropTests {
                 atPath: workspace.drop + "/fresh", withDestinationPath: victim)
         }
         try eventually("the link to be set aside; log:\n\(run.agent.log)") {
-            workspace.exists(workspace.drop + "/.rejected/fresh.reason.txt")
+            workspace.isSetAside(workspace.drop + "/.rejected/fresh")
         }
         try Data(#"{"secret": 1}"#.utf8).write(to: URL(fileURLWithPath: victim + "/secret.json"))
         try run.fileNormalDrop()
@@ -287,7 +287,9 @@ struct HostileDropTests {
         }
         let reasonName = String(repeating: "n", count: 244) + ".reason.txt"
         try eventually("the long junk name to be set aside; log:\n\(run.agent.log)") {
+            // The reason is written first, then the file moved in: wait for both.
             workspace.exists(workspace.drop + "/.rejected/run/" + reasonName)
+                && workspace.exists(workspace.drop + "/.rejected/run/" + longJunk)
         }
         #expect(
             workspace.text(workspace.drop + "/.rejected/run/" + reasonName).hasPrefix("run/\(longJunk): "))

@@ -42,7 +42,7 @@ struct HostileRun {
     /// rejection is logged, and (given `bytes`) that it was kept byte for byte.
     func expectRejected(_ name: String, mentioning phrases: [String], bytes: [UInt8]? = nil) throws {
         try eventually("run/\(name) to be set aside; log:\n\(agent.log)") {
-            workspace.exists(rejected(name) + ".reason.txt")
+            workspace.isSetAside(rejected(name))
         }
         let reason = workspace.text(rejected(name) + ".reason.txt")
         #expect(reason.hasPrefix("run/\(name): "), "reason: \(reason)")

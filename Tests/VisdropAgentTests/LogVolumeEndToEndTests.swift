@@ -21,7 +21,7 @@ struct LogVolumeEndToEndTests {
         let scalars = workspace.out + "/burst/scalars.json"
         try eventually("5,000 lines and 3 rejections; log:\n\(agent.log.suffix(2000))", deadline: 300) {
             workspace.text(scalars).split(separator: "\n").count == 5000
-                && bad.allSatisfy { workspace.exists(workspace.drop + "/.rejected/burst/\($0).reason.txt") }
+                && bad.allSatisfy { workspace.isSetAside(workspace.drop + "/.rejected/burst/\($0)") }
         }
         // The summary of the burst comes at most 10 s after its first file.
         try eventually("the summary line; log:\n\(agent.log.suffix(2000))", deadline: 60) {

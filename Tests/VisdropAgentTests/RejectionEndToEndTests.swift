@@ -45,7 +45,7 @@ struct RejectionEndToEndTests {
         try workspace.writeByRename("run/\(bad.name)", bytes)
         let rejected = workspace.drop + "/.rejected/run/\(bad.name)"
         try eventually("\(bad.name) to be rejected; log:\n\(agent.log)") {
-            workspace.exists(rejected + ".reason.txt")
+            workspace.isSetAside(rejected)
         }
         #expect(try workspace.bytes(rejected) == bytes, "the rejected file must be kept byte for byte")
         let reason = workspace.text(rejected + ".reason.txt")
@@ -71,7 +71,7 @@ struct RejectionEndToEndTests {
         try FileManager.default.createSymbolicLink(
             atPath: workspace.drop + "/link.json", withDestinationPath: target)
         try eventually("the link to be rejected; log:\n\(agent.log)") {
-            workspace.exists(workspace.drop + "/.rejected/link.json.reason.txt")
+            workspace.isSetAside(workspace.drop + "/.rejected/link.json")
         }
         #expect(workspace.text(workspace.drop + "/.rejected/link.json.reason.txt").contains("symbolic link"))
         #expect(workspace.text(target) == #"{"secret": 1}"#)

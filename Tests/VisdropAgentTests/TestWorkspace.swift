@@ -71,6 +71,13 @@ final class TestWorkspace {
         FileManager.default.fileExists(atPath: path)
     }
 
+    /// True once the rejected entry at `path` (a link too, not followed) and its reason file are
+    /// both there: the agent writes the reason first, then moves the entry in.
+    func isSetAside(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && exists(path + ".reason.txt")
+    }
+
     func bytes(_ path: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
