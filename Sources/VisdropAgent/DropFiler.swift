@@ -201,15 +201,21 @@ final class DropFiler {
     }
 
     private func prepareInParallel(_ items: inout [Item]) {
-        let pending = items.indices.filter { items[$0].prepared == nil }
+        // Work in progress has no backend and is never read; a failed backend set `prepared`.
+        let pending = items.indices.compactMap { index in
+            items[index].prepared == nil ? items[index].backend.map { (index, $0) } : nil
+        }
+        for index in items.indices where items[index].prepared == nil && items[index].backend == nil {
+            items[index].prepared = .skipped("work in progress")
+        }
         guard !pending.isEmpty else { return }
         let shared = Mutex(items)
         let preparation = self.preparation
         Self.forEachIndexInParallel(pending.count, threads: options.resolvedWorkers) { position in
-            let item = shared.withLock { $0[pending[position]] }
-            let outcome = preparation.prepare(item)
+            let (index, backend) = pending[position]
+            let item = shared.withLock { $0[index] }
+            let outcome = preparation.prepare(item, backend: backend)
             shared.withLock { items in
-                let index = pending[position]
                 items[index].prepared = outcome.prepared
                 if let source = outcome.source { items[index].source = source }
                 items[index].identity = outcome.identity

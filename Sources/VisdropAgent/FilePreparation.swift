@@ -30,8 +30,7 @@ struct FilePreparation: Sendable {
     /// lease, and claims it (renames it into the claim folder, so the name is free for a new file)
     /// while still holding the lease. A lease still intact after the claim proves that the bytes
     /// read are the whole file and that nobody can add to them under the dropped name any more.
-    func prepare(_ item: DropFiler.Item) -> Outcome {
-        if item.kind == .workInProgress { return Outcome(.skipped("work in progress")) }
+    func prepare(_ item: DropFiler.Item, backend: LocalVisBackend) -> Outcome {
         let source = item.request.source
         let path = Path.join(options.dropDirectory, source.currentPath)
         let file: RegularFile
@@ -52,11 +51,13 @@ struct FilePreparation: Sendable {
             }
         }
         if case .unknown(let reason) = item.kind { return Outcome(.reject(reason), source: source) }
-        return take(file, item: item)
+        return take(file, item: item, backend: backend)
     }
 
     /// Phase 1 for an opened file of a kind visdrop files: lease, read, claim, decode.
-    private func take(_ file: borrowing RegularFile, item: DropFiler.Item) -> Outcome {
+    private func take(_ file: borrowing RegularFile, item: DropFiler.Item, backend: LocalVisBackend)
+        -> Outcome
+    {
         let source = item.request.source
         let lease = file.takeReadLease()
         switch lease {
@@ -119,7 +120,7 @@ struct FilePreparation: Sendable {
             file.releaseLease()
             leaseHeld = false
         }
-        var outcome = Outcome(decode(loaded, item: item), source: current)
+        var outcome = Outcome(decode(loaded, kind: item.kind, backend: backend), source: current)
         outcome.identity = loaded.identity
         // Read without a lease, or reachable through another name: checked again before removal.
         outcome.checkBeforeRemoval = lease != .granted || file.linkCount > 1
@@ -186,10 +187,10 @@ struct FilePreparation: Sendable {
 
     /// Decodes what was read and calls the backend: writes an image, plans scalar lines, keeps a
     /// config's bytes for phase 2.
-    private func decode(_ contents: Contents, item: DropFiler.Item) -> DropFiler.Prepared {
-        guard let backend = item.backend else { return .reject("no save directory") }
+    private func decode(_ contents: Contents, kind: DropKind, backend: LocalVisBackend) -> DropFiler.Prepared
+    {
         do throws(FilingError) {
-            switch (item.kind, contents.payload) {
+            switch (kind, contents.payload) {
             case (.image(let name, let step), .array(let array)):
                 let path = try Self.backendCall { () throws(LocalVisBackendError) in
                     try backend.addImage(name: name, image: array, step: step)
@@ -207,7 +208,7 @@ struct FilePreparation: Sendable {
                 return .reject("not a kind visdrop files")
             }
         } catch {
-            return DropFiler.prepared(for: error, kind: item.kind)
+            return DropFiler.prepared(for: error, kind: kind)
         }
     }
 
