@@ -86,12 +86,15 @@ final class TestWorkspace {
         (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
-    /// Regular files left in the drop folder, hidden ones (like `.rejected`) excluded.
+    /// Regular files left in the drop folder, hidden ones (like `.rejected`) excluded — but files
+    /// the agent has claimed and not filed yet (in a `.visdrop-claim` folder) included: they are
+    /// still to be filed.
     func visibleDropFiles() -> [String] {
         guard let enumerator = FileManager.default.enumerator(atPath: drop) else { return [] }
         var files: [String] = []
         while let item = enumerator.nextObject() as? String {
             let name = (item as NSString).lastPathComponent
+            if name == ".visdrop-claim" { continue }
             if name.hasPrefix(".") {
                 if (enumerator.fileAttributes?[.type] as? FileAttributeType) == .typeDirectory {
                     enumerator.skipDescendants()

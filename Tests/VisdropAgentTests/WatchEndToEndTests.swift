@@ -91,7 +91,10 @@ struct WatchEndToEndTests {
         try writer.write(contentsOf: Array(records[1].utf8))
         try writer.close()
         let scalars = workspace.out + "/run/scalars.json"
-        try eventually("both records to be filed") { !workspace.exists(path) }
+        // Gone from its name once claimed; filed once it has left the claim folder too.
+        try eventually("both records to be filed") {
+            !workspace.exists(path) && workspace.visibleDropFiles().isEmpty
+        }
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
         #expect(try agent.terminate() == 0)
     }
