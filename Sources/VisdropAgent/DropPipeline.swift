@@ -313,7 +313,7 @@ final class DropPipeline {
         case .retry(let error):
             let attempt = retryAttempts[source, default: 0] + 1
             retryAttempts[source] = attempt
-            let delay = min(60, 1 << min(attempt - 1, 6))
+            let delay = Self.backoffMilliseconds(attempt: attempt, first: 1_000, limit: 60_000) / 1_000
             logger.warning(
                 "cannot write the output; keeping the source and retrying",
                 metadata: [
@@ -345,7 +345,8 @@ final class DropPipeline {
             writerWaits[source] = attempt
             if !candidate.recheckScheduled {
                 candidate.recheckScheduled = true
-                let delay = UInt64(min(30, 1 << min(attempt - 1, 5))) * 1_000_000_000
+                let delay =
+                    Self.backoffMilliseconds(attempt: attempt, first: 1_000, limit: 30_000) * 1_000_000
                 queue.push(.recheck(source), afterNanoseconds: delay)
             }
             candidates[source.relativePath] = candidate
@@ -354,7 +355,7 @@ final class DropPipeline {
             guard claimRechecks.insert(source).inserted else { return }
             let attempt = writerWaits[source, default: 0] + 1
             writerWaits[source] = attempt
-            let delay = UInt64(min(1_000, 5 << min(attempt - 1, 8))) * 1_000_000
+            let delay = Self.backoffMilliseconds(attempt: attempt, first: 5, limit: 1_000) * 1_000_000
             logger.debug(
                 "a writer still has the claimed file open; looking again",
                 metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
@@ -379,7 +380,9 @@ final class DropPipeline {
             let attempt = writerWaits[source, default: 0] + 1
             writerWaits[source] = attempt
             let delay =
-                UInt64(min(1_000, max(5, options.quietMilliseconds) << min(attempt - 1, 8))) * 1_000_000
+                Self.backoffMilliseconds(
+                    attempt: attempt, first: max(5, options.quietMilliseconds), limit: 1_000)
+                * 1_000_000
             logger.debug(
                 "an earlier file of the same name is still claimed; waiting for it",
                 metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
@@ -387,6 +390,14 @@ final class DropPipeline {
                 .recheckScheduled = true
             queue.push(.recheck(source), afterNanoseconds: delay)
         }
+    }
+
+    /// The wait before look `attempt` (1, 2 …): `first` milliseconds, doubled each time, at most
+    /// `limit` (retries, writers' waits, claimed namesakes).
+    static func backoffMilliseconds(attempt: Int, first: Int, limit: Int) -> UInt64 {
+        var delay = first
+        for _ in 1..<max(1, attempt) where delay < limit { delay *= 2 }
+        return UInt64(min(delay, limit))
     }
 
     private func newCandidate(closeSeen: Bool) -> Candidate {
