@@ -132,7 +132,7 @@ final class DropPipeline {
 
     /// Files what `events` make ready now; schedules quiet-time checks and retries on `queue`.
     func handle(_ events: [WatchEvent], queue: EventQueue) {
-        let now = FilePreparation.nanosecondsSince(0)
+        let now = FilePreparation.wallClockNanoseconds()
         let quiet = Int64(options.quietMilliseconds) * 1_000_000
         let settle = Int64(options.settleMilliseconds) * 1_000_000
         var requests: [FilingRequest] = []
@@ -401,7 +401,7 @@ final class DropPipeline {
     }
 
     private func newCandidate(closeSeen: Bool) -> Candidate {
-        let now = FilePreparation.nanosecondsSince(0)
+        let now = FilePreparation.wallClockNanoseconds()
         return Candidate(firstActivity: now, lastActivity: now, closeSeen: closeSeen)
     }
 }

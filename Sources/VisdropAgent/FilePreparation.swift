@@ -212,11 +212,16 @@ struct FilePreparation: Sendable {
         }
     }
 
-    /// Nanoseconds from the wall-clock time `time` (nanoseconds since the epoch) to now.
-    static func nanosecondsSince(_ time: Int64) -> Int64 {
+    /// The wall clock, in nanoseconds since the epoch (the scale of file modification times).
+    static func wallClockNanoseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec) - time
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+
+    /// Nanoseconds from the wall-clock time `time` (nanoseconds since the epoch) to now.
+    static func nanosecondsSince(_ time: Int64) -> Int64 {
+        wallClockNanoseconds() - time
     }
 
     /// A dropped file as read for its kind, with the identity of the file it came from.

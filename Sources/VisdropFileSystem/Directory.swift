@@ -1,5 +1,3 @@
-internal import CLinuxShim
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -50,26 +48,10 @@ public final class Directory: Sendable {
     /// Renames the entry `name` to the same name in `target` unless that name is taken there;
     /// returns false, moving nothing, when it is.
     ///
-    /// `renameat2(RENAME_NOREPLACE)` decides atomically; where the file system cannot
-    /// (`EINVAL`), a hard link under the new name (which refuses an existing name just as
-    /// atomically) and the removal of the old name do the same.
+    /// How it refuses, where the file system cannot say so itself: `FileSystem.renameUnlessTaken`.
     public func moveEntryUnlessTaken(_ name: String, into target: Directory) throws(FileSystemError) -> Bool {
-        let entry = Path.join(path, name)
-        if visdrop_rename_no_replace(descriptor, name, target.descriptor, name) == 0 { return true }
-        switch errno {
-        case EEXIST: return false
-        case EINVAL:
-            guard linkat(descriptor, name, target.descriptor, name, 0) == 0 else {
-                if errno == EEXIST { return false }
-                throw FileSystemError(errno: errno, operation: "link", path: entry)
-            }
-            guard unlinkat(descriptor, name, 0) == 0 else {
-                throw FileSystemError(errno: errno, operation: "unlink", path: entry)
-            }
-            return true
-        default:
-            throw FileSystemError(errno: errno, operation: "rename", path: entry)
-        }
+        try FileSystem.renameUnlessTaken(
+            name, in: descriptor, to: name, in: target.descriptor, path: Path.join(path, name))
     }
 
     /// The identity of the entry `name` without following a link, or nil when there is none.

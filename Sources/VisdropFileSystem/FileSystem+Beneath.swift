@@ -76,22 +76,54 @@ extension FileSystem {
                 companionName = written
             }
             // Refuse to replace: a name taken since the look above gets the next suffix.
-            if visdrop_rename_no_replace(source, name, target, chosen) == 0 {
+            let moved: Bool
+            do {
+                moved = try renameUnlessTaken(name, in: source, to: chosen, in: target, path: path)
+            } catch {
+                if let companionName { unlinkat(target, companionName, 0) }
+                throw error
+            }
+            if moved {
                 if durable { try flush(target, source, path: path) }
                 return Path.join(directory, chosen)
             }
-            var failure = FileSystemError(errno: errno, operation: "rename", path: path)
-            if failure.code == EINVAL {
-                // A file system that cannot refuse to replace: the look above has to do.
-                do {
-                    try rename(name, in: source, to: chosen, in: target, path: path, durable: durable)
-                    return Path.join(directory, chosen)
-                } catch {
-                    failure = error
-                }
-            }
             if let companionName { unlinkat(target, companionName, 0) }
-            if failure.code != EEXIST { throw failure }
+        }
+    }
+
+    /// Renames `name` in the directory `source` to `newName` in `target` unless `newName` is
+    /// taken there; returns false, moving nothing, when it is. `renameat2(RENAME_NOREPLACE)`
+    /// decides atomically; where the file system cannot (`EINVAL`), a hard link under the new name
+    /// (which refuses an existing name just as atomically) and the removal of the old name do
+    /// the same, and without hard links a look at the name before the rename has to do. `path`
+    /// names the entry in errors.
+    static func renameUnlessTaken(
+        _ name: String, in source: Int32, to newName: String, in target: Int32, path: String
+    ) throws(FileSystemError) -> Bool {
+        if visdrop_rename_no_replace(source, name, target, newName) == 0 { return true }
+        switch errno {
+        case EEXIST: return false
+        case EINVAL:
+            guard linkat(source, name, target, newName, 0) == 0 else {
+                let code = errno
+                if code == EEXIST { return false }
+                guard code == EPERM || code == EOPNOTSUPP else {
+                    throw FileSystemError(errno: code, operation: "link", path: path)
+                }
+                // Not even hard links: the name is looked up first, which leaves a moment between.
+                var info = stat()
+                if fstatat(target, newName, &info, AT_SYMLINK_NOFOLLOW) == 0 { return false }
+                guard renameat(source, name, target, newName) == 0 else {
+                    throw FileSystemError(errno: errno, operation: "rename", path: path)
+                }
+                return true
+            }
+            guard unlinkat(source, name, 0) == 0 else {
+                throw FileSystemError(errno: errno, operation: "unlink", path: path)
+            }
+            return true
+        default:
+            throw FileSystemError(errno: errno, operation: "rename", path: path)
         }
     }
 
