@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "linux_shim.h"
@@ -35,4 +36,11 @@ int visdrop_link_descriptor(int fd, const char *path) {
     char handle[32];
     snprintf(handle, sizeof handle, "/proc/self/fd/%d", fd);
     return linkat(AT_FDCWD, handle, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+}
+
+int visdrop_file_system_type(const char *path, unsigned long long *type) {
+    struct statfs info;
+    if (statfs(path, &info) != 0) return -1;
+    *type = (unsigned long long)(unsigned int)info.f_type;
+    return 0;
 }

@@ -8,7 +8,8 @@ extension AgentOptions {
         "drop", "out", "archive", "quiet-ms", "settle-ms", "max-file-bytes", "max-config-bytes",
         "max-scalar-bytes",
         "durable", "workers", "png-compression", "img-save-dir",
-        "config-save-file", "scalar-save-file", "log-level",
+        "config-save-file", "scalar-save-file", "watch-mode", "poll-interval", "settle-timeout",
+        "rescan-interval", "log-level",
     ]
 
     /// The accepted range of every whole-number option, by its long name: the command line and
@@ -18,6 +19,53 @@ extension AgentOptions {
         "max-file-bytes": 1...(1 << 40), "max-config-bytes": 1...(1 << 40), "max-scalar-bytes": 1...(1 << 40),
         "workers": 0...256, "png-compression": 0...9,
     ]
+
+    /// The accepted range of every duration option, in milliseconds, by its long name.
+    public static let durationBounds: [String: ClosedRange<Int>] = [
+        "poll-interval": 10...3_600_000, "settle-timeout": 1_000...604_800_000,
+        "rescan-interval": 0...86_400_000,
+    ]
+
+    /// `text` as milliseconds: a whole number with the unit `ms`, `s`, `m` or `h` (`500ms`, `2s`,
+    /// `10m`), or a bare number of seconds (`1`, `0.5`); nil when it is none of these.
+    public static func milliseconds(ofDuration text: String) -> Int? {
+        let units: [(suffix: String, factor: Double)] = [
+            ("ms", 1), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
+        ]
+        let trimmed = text.trimmingWhitespace
+        var number = trimmed
+        var factor = 1_000.0
+        for unit in units where trimmed.hasSuffix(unit.suffix) {
+            number = String(trimmed.dropLast(unit.suffix.count))
+            factor = unit.factor
+            break
+        }
+        guard let value = Double(number), value.isFinite, value >= 0, value * factor < 1e15 else {
+            return nil
+        }
+        return Int((value * factor).rounded())
+    }
+
+    /// Why the duration `text` is not accepted for option `name`, or nil with its milliseconds.
+    public static func duration(of name: String, _ text: String) -> Result<Int, DurationError> {
+        guard let milliseconds = milliseconds(ofDuration: text) else {
+            return .failure(DurationError(description: "must be a duration such as 500ms, 2s or 10m"))
+        }
+        if let bounds = durationBounds[name], !bounds.contains(milliseconds) {
+            return .failure(
+                DurationError(
+                    description:
+                        "must be from \(bounds.lowerBound) ms to \(bounds.upperBound) ms (\(text) is \(milliseconds) ms)"
+                ))
+        }
+        return .success(milliseconds)
+    }
+
+    /// Why a duration option's value is refused.
+    public struct DurationError: Error, CustomStringConvertible {
+        /// What is wrong, for `--name VALUE` or the configuration file's key.
+        public let description: String
+    }
 
     /// Why `value` is out of bounds for the whole-number option `name`, or nil when it is within.
     public static func boundsViolation(of name: String, _ value: Int) -> String? {
@@ -77,6 +125,16 @@ extension AgentOptions {
             }
             return number
         }
+        func duration() throws(AgentSetupError) -> Int {
+            // A bare YAML number is seconds, like on the command line.
+            guard value.null == nil, let text = value.string else {
+                throw wrongType(key, "a duration such as 500ms, 2s or 10m", source)
+            }
+            switch Self.duration(of: key, text) {
+            case .success(let milliseconds): return milliseconds
+            case .failure(let error): throw AgentSetupError("\(source): option '\(key)' \(error)")
+            }
+        }
         switch key {
         case "drop": dropDirectory = try string()
         case "out": outputDirectory = try string()
@@ -94,6 +152,14 @@ extension AgentOptions {
         case "img-save-dir": imageSaveDirectory = try string()
         case "config-save-file": configSaveFile = try string()
         case "scalar-save-file": scalarSaveFile = try string()
+        case "watch-mode":
+            guard let mode = WatchMode(rawValue: try string()) else {
+                throw wrongType(key, "one of auto, inotify, poll", source)
+            }
+            watchMode = mode
+        case "poll-interval": pollIntervalMilliseconds = try duration()
+        case "settle-timeout": settleTimeoutMilliseconds = try duration()
+        case "rescan-interval": rescanIntervalMilliseconds = try duration()
         case "log-level":
             guard let level = Logger.Level(rawValue: try string()) else {
                 throw wrongType(key, "one of trace, debug, info, notice, warning, error, critical", source)
@@ -108,5 +174,11 @@ extension AgentOptions {
 
     private func wrongType(_ key: String, _ expected: String, _ source: String) -> AgentSetupError {
         AgentSetupError("\(source): option '\(key)' must be \(expected)")
+    }
+}
+
+extension String {
+    fileprivate var trimmingWhitespace: String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }

@@ -38,8 +38,29 @@ public struct AgentOptions: Sendable, Equatable {
     public var configSaveFile: String = "config.py"
     /// mmengine's `scalar_save_file` (`scalar-save-file`).
     public var scalarSaveFile: String = "scalars.json"
+    /// How the drop tree is watched (`watch-mode`).
+    public var watchMode: WatchMode = .auto
+    /// How often polled folders are looked at (`poll-interval`), in milliseconds.
+    public var pollIntervalMilliseconds: Int = 1_000
+    /// How long a polled file that stays incomplete for its kind (a cut `.npy`, JSON that does not
+    /// parse) waits before it is set aside with its reason (`settle-timeout`), in milliseconds.
+    public var settleTimeoutMilliseconds: Int = 600_000
+    /// How often a full scan of the drop tree files what events missed (`rescan-interval`), in
+    /// milliseconds; 0 turns it off (`SIGHUP` still asks for one).
+    public var rescanIntervalMilliseconds: Int = 300_000
     /// The least severe log level printed (`log-level`).
     public var logLevel: Logger.Level = .info
+
+    /// How the drop tree is watched: where inotify sees every change, and where it is polled.
+    public enum WatchMode: String, Sendable, Equatable, CaseIterable {
+        /// inotify on local file systems; network, cluster and FUSE file systems, and folders
+        /// inotify has no watch left for, are polled.
+        case auto
+        /// inotify everywhere (folders it has no watch left for are still polled).
+        case inotify
+        /// Everything polled.
+        case poll
+    }
 
     /// The number of image workers `workers` stands for.
     public var resolvedWorkers: Int {

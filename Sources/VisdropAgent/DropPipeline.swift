@@ -38,6 +38,9 @@ final class DropPipeline {
     /// Claimed files the filer gave their dropped name back (their output could not be written,
     /// or a writer had them open): the rename raises an event that must not file them at once.
     private var returnedNames = Set<String>()
+    /// Polled files not complete for their kind yet, by dropped path: each waits for its writer
+    /// (the poller reports it again once it changed and settled) or for the settle timeout.
+    private var incompletePolled: [String: PolledFile] = [:]
     private(set) var statistics = FilingStatistics()
     /// What was filed since the last info line (per-file lines are at debug level).
     private var summary = FilingSummary()
@@ -171,6 +174,11 @@ final class DropPipeline {
                 touch(path, closed: true)
             case .created(let path):
                 touch(path, closed: false)
+            case .settled(let source, let polled):
+                take(.settled(source, polled))
+            case .found(let source, _) where !source.claimed && candidates[source.relativePath] != nil:
+                // A rescan found a file events reported already: it waits for its quiet time.
+                continue
             case .found(let source, let modificationTime):
                 // A scan (the backlog, a new directory, a rescan) keeps the order it found files
                 // in: each is taken now, and the lease decides (a writer's close brings it back).
@@ -183,7 +191,9 @@ final class DropPipeline {
                             unleasedQuietNanoseconds: settle))
             case .recheck(let source):
                 claimRechecks.remove(source)
-                if !source.claimed, let candidate = candidates[source.relativePath] {
+                if !source.claimed, let polled = incompletePolled[source.relativePath] {
+                    take(.settled(source, polled))
+                } else if !source.claimed, let candidate = candidates[source.relativePath] {
                     candidates[source.relativePath]?.recheckScheduled = false
                     if candidate.waitingForClose {
                         // No close came (its writer may write through another name): the lease decides.
@@ -245,7 +255,10 @@ final class DropPipeline {
             summary.record(result.outcome, nanoseconds: elapsed)
             if !isDeferral(result.outcome) {
                 // Taken, set aside or gone: a later event for the name is about a new file.
-                if !request.source.claimed { candidates[request.source.relativePath] = nil }
+                if !request.source.claimed {
+                    candidates[request.source.relativePath] = nil
+                    incompletePolled[request.source.relativePath] = nil
+                }
                 writerWaits[request.source] = nil
                 writerWaits[result.source] = nil
             }
@@ -323,17 +336,29 @@ final class DropPipeline {
                 ])
             queue?.push(.recheck(source), afterNanoseconds: UInt64(delay) * 1_000_000_000)
         case .deferred(let deferral):
-            scheduleAgain(source, deferral, closeSeen: request.unleasedQuietNanoseconds == 0, queue: queue)
+            scheduleAgain(source, deferral, request: request, queue: queue)
         }
     }
 
     /// Schedules another look at a file the filer did not take yet.
     private func scheduleAgain(
-        _ source: DropSource, _ deferral: FilingOutcome.Deferral, closeSeen: Bool, queue: EventQueue?
+        _ source: DropSource, _ deferral: FilingOutcome.Deferral, request: FilingRequest, queue: EventQueue?
     ) {
         let file = "\(source)"
+        let closeSeen = request.unleasedQuietNanoseconds == 0
         guard let queue else { return }  // `ingest` reports these itself.
         switch deferral {
+        case .incompleteForItsKind:
+            guard let polled = request.polled else { return }
+            // The poller reports it again once it changed and settled; otherwise it is set aside
+            // when the settle timeout has passed.
+            incompletePolled[source.relativePath] = polled
+            let timeout = Int64(options.settleTimeoutMilliseconds) * 1_000_000
+            let wait = timeout - FilePreparation.nanosecondsSince(polled.firstSeen)
+            logger.debug(
+                "not complete for its kind yet; waiting for its writer or the settle timeout",
+                metadata: ["file": "\(file)", "timeout-in": "\(max(0, wait) / 1_000_000_000) s"])
+            queue.push(.recheck(source), afterNanoseconds: UInt64(max(1, wait)))
         case .writerOpen:
             logger.debug(
                 "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])

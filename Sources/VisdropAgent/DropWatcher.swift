@@ -25,6 +25,12 @@ final class DropWatcher: Sendable {
 
     private let root: String
     private let logger: Logger
+    /// Takes the folders inotify cannot see (network, cluster and FUSE file systems in `auto`
+    /// mode) or has no watch left for.
+    private let poller: DropPoller
+    private let mode: AgentOptions.WatchMode
+    /// Folders handed to the poller for want of a watch; the first is logged as a warning.
+    private let foldersWithoutWatch = Atomic<Int>(0)
     private let stopRequested = Atomic<Bool>(false)
     private let queue: EventQueue
     /// Filled by the watcher thread once its first watches exist (or it failed to start).
@@ -50,8 +56,10 @@ final class DropWatcher: Sendable {
     private static let wakeSignal = SIGURG
 
     /// Creates a watcher for `root`.
-    init(root: String, queue: EventQueue, logger: Logger) {
+    init(root: String, mode: AgentOptions.WatchMode, poller: DropPoller, queue: EventQueue, logger: Logger) {
         self.root = root
+        self.mode = mode
+        self.poller = poller
         self.queue = queue
         self.logger = logger
     }
@@ -181,14 +189,37 @@ final class DropWatcher: Sendable {
     /// Watches `relativeDirectory` and every visible directory below it, then (when asked)
     /// reports every file found, so that nothing written before the watch existed is missed.
     private func watchTree(_ relativeDirectory: String, reportFiles: Bool) -> StartError? {
-        var pending = [relativeDirectory]
-        while let directory = pending.popLast() {
+        var pending: [(directory: String, parentDevice: UInt64?)] = [
+            (relativeDirectory, relativeDirectory.isEmpty ? nil : parentDevice(of: relativeDirectory))
+        ]
+        while let (directory, parentDevice) = pending.popLast() {
             let absolute = Path.join(root, directory)
+            let device = FileSystem.identity(at: absolute)?.device
+            if mode == .auto, device != parentDevice, let type = try? FileSystemType.of(absolute),
+                !type.isSeenByInotify
+            {
+                // Another node's writes raise no event here: its folder is polled instead.
+                let reason = "\(type.name) is a network, cluster or FUSE file system"
+                poller.poll(directory, because: .init(reason: reason, leaseIsEvidence: false))
+                logger.info(
+                    "polling a folder inotify cannot see",
+                    metadata: [
+                        "folder": "\(LogText.escaped(absolute))", "file-system": "\(type.name)",
+                        "why":
+                            "\(reason): writes from other machines (or behind a FUSE mount) raise no inotify event",
+                    ])
+                continue
+            }
             // Watch first, then list: a file created in between is seen by both, never by neither.
             // No trailing slash below the root: it would make the kernel follow a link that replaced
             // the directory, despite IN_DONT_FOLLOW.
             let watched = directory.isEmpty ? absolute + "/" : absolute
             if inotifytools_watch_file(watched, Self.directoryMask) == 0 {
+                let code = inotifytools_error()
+                if code == ENOSPC || code == EMFILE || code == ENOMEM {
+                    pollForWantOfWatch(directory, code: code)
+                    continue
+                }
                 let failure = StartError(description: "cannot watch \(absolute): \(Self.errorText())")
                 if directory.isEmpty { return failure }
                 logger.warning(
@@ -211,7 +242,7 @@ final class DropWatcher: Sendable {
                     ])
                 continue
             }
-            pending += listing.directories
+            pending += listing.directories.map { ($0, device) }
             guard reportFiles else { continue }
             for file in listing.files {
                 queue.push(.found(file.source, modificationTime: file.modificationTime))
@@ -219,6 +250,44 @@ final class DropWatcher: Sendable {
         }
         return nil
     }
+
+    /// The device of the folder holding `relativeDirectory`.
+    private func parentDevice(of relativeDirectory: String) -> UInt64? {
+        FileSystem.identity(at: Path.directory(of: Path.join(root, relativeDirectory)))?.device
+    }
+
+    /// Hands a folder inotify has no watch for to the poller; the first time, says which limit to
+    /// raise.
+    private func pollForWantOfWatch(_ directory: String, code: Int32) {
+        let limit = code == ENOSPC ? "fs.inotify.max_user_watches" : "fs.inotify.max_user_instances"
+        poller.poll(
+            directory, because: .init(reason: "no inotify watch left (\(limit))", leaseIsEvidence: true))
+        let count = foldersWithoutWatch.add(1, ordering: .relaxed).newValue
+        let metadata: Logger.Metadata = [
+            "folder": "\(LogText.escaped(Path.join(root, directory)))",
+            "error": "\(FileSystemError.reason(for: code))",
+            "watches": "\(inotifytools_get_num_watches())", "limit": "\(limit)=\(Self.sysctl(limit) ?? "?")",
+            "polled-for-want-of-watches": "\(count)",
+        ]
+        if count == 1 {
+            let raise = (Self.sysctl(limit).flatMap { Int($0) }).map { "\(max($0 * 4, 524_288))" } ?? "524288"
+            logger.warning(
+                "inotify has no watch left: this folder and any more like it are polled instead; to watch them, raise the limit: sysctl \(limit)=\(raise)",
+                metadata: metadata)
+        } else {
+            logger.debug("no inotify watch left; polling the folder", metadata: metadata)
+        }
+    }
+
+    /// A `/proc/sys` value, e.g. `fs.inotify.max_user_watches`.
+    private static func sysctl(_ name: String) -> String? {
+        let path = "/proc/sys/" + name.replacingDots()
+        guard let contents = try? FileSystem.readRegularFile(at: path, maximumBytes: 64) else { return nil }
+        return String(decoding: contents.bytes, as: UTF8.self).filter { !$0.isWhitespace }
+    }
+
+    /// How many folders inotify had no watch left for (they are polled).
+    var foldersPolledForWantOfWatches: Int { foldersWithoutWatch.load(ordering: .relaxed) }
 
     private func relative(_ watchedDirectory: String) -> String? {
         var directory = watchedDirectory
@@ -231,5 +300,11 @@ final class DropWatcher: Sendable {
 
     private static func errorText() -> String {
         FileSystemError.reason(for: inotifytools_error())
+    }
+}
+
+extension String {
+    fileprivate func replacingDots() -> String {
+        String(map { $0 == "." ? "/" : $0 })
     }
 }

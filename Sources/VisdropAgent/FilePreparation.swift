@@ -86,6 +86,19 @@ struct FilePreparation: Sendable {
                 metadata: ["file": "\(source)"])
             return Outcome(.deferred(source.claimed ? .writerOpenAfterClaim : .writerOpen))
         }
+        if let polled = item.request.polled, !source.claimed,
+            let missing = incompleteness(contents, kind: item.kind, backend: backend)
+        {
+            // Polled: nothing tells whether a writer elsewhere is still at it. It waits.
+            let waited = Self.nanosecondsSince(polled.firstSeen)
+            guard waited >= Int64(options.settleTimeoutMilliseconds) * 1_000_000 else {
+                return Outcome(.deferred(.incompleteForItsKind))
+            }
+            return Outcome(
+                .reject(
+                    "still incomplete \(options.settleTimeoutMilliseconds / 1000) s after it was first seen "
+                        + "(settle-timeout): \(missing)"), source: source)
+        }
         var loaded: Contents
         switch contents {
         case .success(let value): loaded = value
@@ -123,7 +136,9 @@ struct FilePreparation: Sendable {
         var outcome = Outcome(decode(loaded, kind: item.kind, backend: backend), source: current)
         outcome.identity = loaded.identity
         // Read without a lease, or reachable through another name: checked again before removal.
-        outcome.checkBeforeRemoval = lease != .granted || file.linkCount > 1
+        // A lease on a polled network or FUSE file system says nothing of writers elsewhere.
+        outcome.checkBeforeRemoval =
+            lease != .granted || file.linkCount > 1 || item.request.polled?.leaseIsEvidence == false
         return outcome
     }
 
@@ -167,6 +182,37 @@ struct FilePreparation: Sendable {
                 metadata: ["file": "\(source)", "error": "\(LogText.escaped(error.description))"])
             return .inPlace
         }
+    }
+
+    /// Why a polled file is not complete for its kind, or nil when it is: an array whose header
+    /// and size disagree (or that cannot be read), scalar records that do not parse or whose last
+    /// line has no end, a JSON or YAML config that does not parse. A `.py` config cannot be told.
+    private func incompleteness(
+        _ contents: Result<Contents, FilingError>, kind: DropKind, backend: LocalVisBackend
+    ) -> String? {
+        let loaded: Contents
+        switch contents {
+        case .failure(.content(let reason)): return reason
+        case .failure(.fileSystem): return nil  // Set aside as it is, like any unreadable file.
+        case .success(let value): loaded = value
+        }
+        guard case .bytes(let bytes) = loaded.payload else { return nil }
+        do throws(FilingError) {
+            switch kind {
+            case .scalars(let filePath):
+                guard endsWithCompleteLine(bytes) else { return "its last line has no end yet" }
+                _ = try Self.backendCall { () throws(LocalVisBackendError) in
+                    try backend.scalarAppends(jsonRecords: bytes, filePath: filePath)
+                }
+            case .config(let format) where format != .python:
+                _ = try configObject(bytes, format: format)
+            default:
+                break
+            }
+        } catch {
+            return error.description
+        }
+        return nil
     }
 
     /// True when `bytes` end with a newline, or their last line is a whole JSON value already

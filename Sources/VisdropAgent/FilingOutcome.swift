@@ -27,6 +27,9 @@ enum FilingOutcome: Sendable {
         /// The kernel cannot say whether a writer has the file open (no lease), and it changed
         /// less than the settle time ago.
         case changedRecently
+        /// A polled file is not complete for its kind yet (a cut `.npy`, JSON that does not
+        /// parse, a last line without its end): it waits for its writer until the settle timeout.
+        case incompleteForItsKind
         /// An earlier file of the same name is still in the claim folder: this one waits its turn.
         case claimFolderTaken
     }

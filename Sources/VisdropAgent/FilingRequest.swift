@@ -12,6 +12,17 @@ struct FilingRequest: Sendable, Equatable {
     /// taken: 0 once a close event said its writer closed it, the settle time otherwise (a file
     /// found by a scan, or only created).
     var unleasedQuietNanoseconds: Int64
+    /// Set for a file the poller reported as settled: it is taken only when complete for its
+    /// kind (or set aside once the settle timeout has passed), and a granted lease is no proof
+    /// that nobody writes it where the lease says nothing.
+    var polled: PolledFile? = nil
+
+    /// A file the poller reported as settled.
+    static func settled(_ source: DropSource, _ polled: PolledFile) -> FilingRequest {
+        FilingRequest(
+            source: source, wroteInPlace: false, acceptsIncompleteLastLine: true, unleasedQuietNanoseconds: 0,
+            polled: polled)
+    }
 
     /// A file that is complete as it is: renamed in, or claimed already.
     static func complete(_ source: DropSource) -> FilingRequest {

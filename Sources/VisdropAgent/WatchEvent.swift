@@ -11,6 +11,9 @@ enum WatchEvent: Sendable, Equatable {
     case completed(relativePath: String)
     /// A file was found by scanning a directory (the backlog, a new directory, a rescan).
     case found(DropSource, modificationTime: Int64)
+    /// The poller saw a file unchanged over two polls and the settle time (a polled folder: a
+    /// network, cluster or FUSE file system, or one inotify had no watch left for).
+    case settled(DropSource, PolledFile)
     /// A timer the pipeline set for `source` is due: its quiet time, a writer's wait, or a retry.
     case recheck(DropSource)
     /// The kernel's event queue overflowed: events were lost and the tree must be rescanned.

@@ -1,5 +1,11 @@
+import Dispatch
 public import Logging
 public import ServiceLifecycle
+import VisdropFileSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The daemon: files the backlog, then every file dropped until SIGTERM or SIGINT.
 ///
@@ -53,22 +59,48 @@ public struct WatchService: Service {
         var filer = reports.makeAsyncIterator()
         if case .failed(let error) = await filer.next() { throw error }
 
-        let watcher = DropWatcher(root: options.dropDirectory, queue: queue, logger: logger)
+        let poller = DropPoller(root: options.dropDirectory, options: options, queue: queue, logger: logger)
+        let watcher = DropWatcher(
+            root: options.dropDirectory, mode: options.watchMode, poller: poller, queue: queue, logger: logger
+        )
         do {
-            try watcher.start()
+            try poller.start()
+            if options.watchMode == .poll {
+                let type = try? FileSystemType.of(options.dropDirectory)
+                poller.poll(
+                    "",
+                    because: .init(
+                        reason: "--watch-mode poll", leaseIsEvidence: type?.isSeenByInotify ?? false))
+            } else {
+                try watcher.start()
+            }
         } catch {
             queue.stop()
-            throw AgentSetupError(error.description)
+            poller.stop()
+            throw AgentSetupError("\(error)")
         }
         // Listed after the watch exists, so a file is in the backlog, in an event, or in both.
-        let backlog = DropScan.backlog(of: options.dropDirectory, logger: logger)
+        // Polled folders' files settle through their polls; only their claimed files are taken now.
+        let polled = poller.polledFolders
+        let backlog = DropScan.backlog(of: options.dropDirectory, logger: logger).filter { file in
+            file.source.claimed || !polled.keys.contains { DropPoller.contains($0, file.source.relativePath) }
+        }
         queue.open(first: backlog.map { .found($0.source, modificationTime: $0.modificationTime) })
+        // SIGHUP: a rescan of the whole tree, now.
+        signal(SIGHUP, SIG_IGN)
+        let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangUp.setEventHandler { poller.rescanNow() }
+        hangUp.resume()
+        defer { hangUp.cancel() }
         logger.info(
             "watching",
             metadata: [
                 "drop": "\(options.dropDirectory)", "out": "\(options.outputDirectory)",
                 "backlog": "\(backlog.count)",
                 "workers": "\(options.resolvedWorkers)",
+                "mode": "\(Self.describeMode(options, polled: polled))",
+                "rescan-every":
+                    "\(options.rescanIntervalMilliseconds == 0 ? "off (SIGHUP only)" : "\(options.rescanIntervalMilliseconds / 1000) s")",
             ])
         // Graceful shutdown, cancellation and a dead watcher all end the filer's loop (the
         // filer finishes the batch it has started); then the watcher is stopped too.
@@ -81,7 +113,8 @@ public struct WatchService: Service {
         } onCancel: {
             queue.stop()
         }
-        watcher.stop()
+        if options.watchMode != .poll { watcher.stop() }
+        poller.stop()
         if case .finished(let statistics) = report {
             logger.info("stopped: \(statistics.summary)")
         }
@@ -90,6 +123,20 @@ public struct WatchService: Service {
                 description:
                     "the watcher stopped (\(failure)): nothing more would be filed; restart the agent")
         }
+    }
+}
+
+extension WatchService {
+    /// What wakes the agent, for the start line: inotify, and which folders are polled how often.
+    fileprivate static func describeMode(_ options: AgentOptions, polled: [String: DropPoller.PolledFolder])
+        -> String
+    {
+        let interval = "every \(options.pollIntervalMilliseconds) ms"
+        if let whole = polled[""] { return "poll \(interval) (\(whole.reason))" }
+        guard !polled.isEmpty else { return "inotify (\(options.watchMode.rawValue))" }
+        let folders = polled.sorted { $0.key < $1.key }.prefix(5).map { "\($0.key): \($0.value.reason)" }
+        return "inotify, \(polled.count) folder(s) polled \(interval): " + folders.joined(separator: "; ")
+            + (polled.count > 5 ? " …" : "")
     }
 }
 

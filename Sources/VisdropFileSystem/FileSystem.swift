@@ -27,6 +27,15 @@ public enum FileSystem {
         public let modificationTime: Int64
         /// Size in bytes.
         public let size: Int
+        /// The device and inode numbers.
+        public let device: UInt64, inode: UInt64
+        /// Status-change time (`ctime`) in nanoseconds since the epoch.
+        public let changeTime: Int64
+
+        /// What a poller compares from one look to the next: device, inode, size, mtime and ctime.
+        public var changeStamp: [Int64] {
+            [Int64(bitPattern: device), Int64(bitPattern: inode), Int64(size), modificationTime, changeTime]
+        }
     }
 
     /// Which file a path named at one moment: device, inode, size and modification time.
@@ -51,7 +60,7 @@ public enum FileSystem {
         init(_ info: stat) {
             self.init(
                 device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int(info.st_size),
-                modificationTime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec))
+                modificationTime: FileSystem.nanoseconds(info.st_mtim))
         }
 
         /// `device inode size mtime`, as the journal stores it.
@@ -266,13 +275,19 @@ public enum FileSystem {
             if name == "." || name == ".." { continue }
             var info = stat()
             guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }
-            let nanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
             entries.append(
                 DirectoryEntry(
-                    name: name, type: entryType(mode: info.st_mode), modificationTime: nanoseconds,
-                    size: Int(info.st_size)))
+                    name: name, type: entryType(mode: info.st_mode),
+                    modificationTime: nanoseconds(info.st_mtim), size: Int(info.st_size),
+                    device: UInt64(info.st_dev), inode: UInt64(info.st_ino),
+                    changeTime: nanoseconds(info.st_ctim)))
         }
         return entries
+    }
+
+    /// A `timespec` in nanoseconds since the epoch.
+    static func nanoseconds(_ time: timespec) -> Int64 {
+        Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
     }
 
     /// Fills `bytes` from index `start` on with the file's bytes from `fileOffset + start` on, until

@@ -89,6 +89,32 @@ struct AgentArguments: ParsableArguments {
     var scalarSaveFile: String?
 
     @Option(
+        name: .customLong("watch-mode"),
+        help:
+            "auto (inotify on local file systems; network, cluster and FUSE ones polled), inotify, or poll. (default: auto)"
+    )
+    var watchMode: String?
+
+    @Option(
+        name: .customLong("poll-interval"),
+        help: "How often polled folders are looked at: 500ms, 2s, 1m … (default: 1s)")
+    var pollInterval: String?
+
+    @Option(
+        name: .customLong("settle-timeout"),
+        help:
+            "How long a polled file that stays incomplete for its kind waits before it is set aside. (default: 10m)"
+    )
+    var settleTimeout: String?
+
+    @Option(
+        name: .customLong("rescan-interval"),
+        help:
+            "How often a full scan files what events missed; 0 turns it off (SIGHUP asks for one). (default: 5m)"
+    )
+    var rescanInterval: String?
+
+    @Option(
         name: .customLong("log-level"),
         help: "trace, debug, info, notice, warning, error or critical. (default: info)")
     var logLevel: String?
@@ -103,6 +129,17 @@ struct AgentArguments: ParsableArguments {
         ] {
             if let value, let violation = AgentOptions.boundsViolation(of: name, value) {
                 throw ValidationError("--\(name) \(violation)")
+            }
+        }
+        if let watchMode, AgentOptions.WatchMode(rawValue: watchMode) == nil {
+            throw ValidationError("--watch-mode must be one of auto, inotify, poll")
+        }
+        for (name, value) in [
+            ("poll-interval", pollInterval), ("settle-timeout", settleTimeout),
+            ("rescan-interval", rescanInterval),
+        ] {
+            if let value, case .failure(let error) = AgentOptions.duration(of: name, value) {
+                throw ValidationError("--\(name) \(error)")
             }
         }
         if let logLevel, Logger.Level(rawValue: logLevel) == nil {
@@ -130,6 +167,22 @@ struct AgentArguments: ParsableArguments {
         if let imageSaveDirectory { options.imageSaveDirectory = imageSaveDirectory }
         if let configSaveFile { options.configSaveFile = configSaveFile }
         if let scalarSaveFile { options.scalarSaveFile = scalarSaveFile }
+        if let watchMode, let mode = AgentOptions.WatchMode(rawValue: watchMode) { options.watchMode = mode }
+        if let pollInterval,
+            case .success(let value) = AgentOptions.duration(of: "poll-interval", pollInterval)
+        {
+            options.pollIntervalMilliseconds = value
+        }
+        if let settleTimeout,
+            case .success(let value) = AgentOptions.duration(of: "settle-timeout", settleTimeout)
+        {
+            options.settleTimeoutMilliseconds = value
+        }
+        if let rescanInterval,
+            case .success(let value) = AgentOptions.duration(of: "rescan-interval", rescanInterval)
+        {
+            options.rescanIntervalMilliseconds = value
+        }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { options.logLevel = level }
         return options
     }

@@ -36,4 +36,8 @@ int visdrop_open_unnamed(const char *directory, unsigned int mode);
 /// errno set.
 int visdrop_link_descriptor(int fd, const char *path);
 
+/// statfs(path)'s f_type: the magic number of the file system holding `path` (linux/magic.h).
+/// Returns 0 and stores it in *type, or -1 with errno set.
+int visdrop_file_system_type(const char *path, unsigned long long *type);
+
 #endif
