@@ -86,10 +86,12 @@ struct FilePreparation: Sendable {
                 metadata: ["file": "\(source)"])
             return Outcome(.deferred(source.claimed ? .writerOpenAfterClaim : .writerOpen))
         }
-        if let polled = item.request.polled, !source.claimed,
+        // Polled where a lease proves nothing (a network or FUSE file system, another user's file):
+        // nothing tells whether a writer elsewhere is still at a file that is not complete for its
+        // kind, so it waits. Under a lease that proves no writer has it open, it is what it is.
+        if let polled = item.request.polled, !source.claimed, !(polled.leaseIsEvidence && lease == .granted),
             let missing = incompleteness(contents, kind: item.kind, backend: backend)
         {
-            // Polled: nothing tells whether a writer elsewhere is still at it. It waits.
             let waited = Self.nanosecondsSince(polled.firstSeen)
             guard waited >= Int64(options.settleTimeoutMilliseconds) * 1_000_000 else {
                 return Outcome(.deferred(.incompleteForItsKind))

@@ -129,17 +129,23 @@ func eventually(
 
 /// Runs `program` with `arguments` to completion, failing with its standard error (and what the
 /// test needs it for, `purpose`) when it exits non-zero.
+///
+/// Standard error goes to a file, not a pipe: a program that leaves a daemon behind (bindfs)
+/// would hold a pipe open, and reading it to its end would never return.
 func runProgram(_ program: String, _ arguments: [String], purpose: String) throws {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: program)
     process.arguments = arguments
-    let errors = Pipe()
-    process.standardError = errors
+    let errorPath = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "visdrop-test-stderr-\(UUID().uuidString)")
+    _ = FileManager.default.createFile(atPath: errorPath.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: errorPath) }
+    process.standardError = try FileHandle(forWritingTo: errorPath)
+    process.standardOutput = FileHandle.nullDevice
     try process.run()
-    let message = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
-        throw TestFailure(
-            "\(program) \(arguments) failed (\(purpose)): " + String(decoding: message, as: UTF8.self))
+        let message = (try? String(contentsOf: errorPath, encoding: .utf8)) ?? ""
+        throw TestFailure("\(program) \(arguments) failed (\(purpose)): " + message)
     }
 }

@@ -20,8 +20,16 @@ final class TestWorkspace {
 
     /// `watch` arguments for this workspace (a short settle time keeps scanned files quick).
     func watchArguments(logLevel: String = "debug", _ extra: [String] = []) -> [String] {
-        ["watch", "--drop", drop, "--out", out, "--settle-ms", "200", "--log-level", logLevel] + extra
+        ["watch", "--drop", drop, "--out", out, "--settle-ms", "200", "--log-level", logLevel]
+            + Self.watchModeArguments + extra
     }
+
+    /// `VISDROP_TEST_WATCH_MODE=poll` runs every end-to-end test with the agent in that mode
+    /// (`scripts/test` runs them once so); unset, the agent chooses (`auto`).
+    static let watchModeArguments: [String] =
+        ProcessInfo.processInfo.environment["VISDROP_TEST_WATCH_MODE"].map {
+            ["--watch-mode", $0, "--poll-interval", "100ms"]
+        } ?? []
 
     /// A staging folder beside the drop folder, on the same file system, for writing then renaming.
     var staging: String {
