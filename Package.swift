@@ -17,7 +17,12 @@ import PackageDescription
 //                            product; re-exports the modules whose types its API uses
 //   VisdropAgent          <- VisdropBackend and the modules above it uses, CInotifyTools,
 //                            CLinuxShim, Logging, ServiceLifecycle, Yams, Histogram: the agent
-//   visdrop               <- VisdropAgent, ArgumentParser, Logging, ServiceLifecycle: the executable
+//   VisdropViewer         <- VisdropFileSystem, VisdropJSON, Hummingbird, HTTPTypes, NIOCore, NIOPosix,
+//                            Logging, ServiceLifecycle:
+//                            `visdrop serve`, the read-only web view of a tree of save_dirs (only the
+//                            executable depends on it, so the library's users never build Hummingbird)
+//   visdrop               <- VisdropAgent, VisdropViewer, ArgumentParser, Logging, ServiceLifecycle:
+//                            the executable
 //
 // Every Swift target builds with InternalImportsByDefault: an import is internal unless it is
 // marked `public import` (the module's types appear in the target's public API).
@@ -36,6 +41,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Latency percentiles: the agent's summary log lines and the benchmark.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // `visdrop serve`: the HTTP server (its optional swift-configuration support left out).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .systemLibrary(
@@ -80,10 +89,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "VisdropViewer",
+            dependencies: [
+                "VisdropFileSystem", "VisdropJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The page, compiled into the binary: it works offline, from any install location.
+            resources: [
+                .embedInCode("Page/index.html"), .embedInCode("Page/viewer.js"),
+                .embedInCode("Page/viewer.css"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "visdrop",
             dependencies: [
-                "VisdropAgent",
+                "VisdropAgent", "VisdropViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,6 +152,10 @@ let package = Package(
                 "VisdropAgent", "VisdropFileSystem", "VisdropJSON", "VisdropNPY", "VisdropPNG",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        // The viewer against the real `visdrop serve` binary on a loopback port (Tests/browser: the page).
+        .testTarget(
+            name: "VisdropViewerTests", dependencies: ["VisdropViewer", "VisdropJSON"],
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )
