@@ -155,7 +155,7 @@ let package = Package(
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
         // The viewer against the real `visdrop serve` binary on a loopback port (Tests/browser: the page).
         .testTarget(
-            name: "VisdropViewerTests", dependencies: ["VisdropViewer", "VisdropJSON"],
+            name: "VisdropViewerTests",
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

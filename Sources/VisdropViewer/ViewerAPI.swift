@@ -117,7 +117,10 @@ struct ViewerAPI: Sendable {
     private func image(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let name = try Self.parameter(request, "run")
         let tag = try Self.parameter(request, "tag")
-        let step = try Self.integer(request, "step", default: -1, in: 0...Int.max)
+        guard request.uri.queryParameters["step"] != nil else {
+            throw HTTPError(.badRequest, message: "missing query parameter step")
+        }
+        let step = try Self.integer(request, "step", default: 0, in: 0...Int.max)
         let fileName = ImageTags.fileName(tag: tag, step: step)
         guard ImageTags.parse(fileName)?.tag == tag else { throw Self.notFound("image") }
         let tree = self.tree
