@@ -16,6 +16,8 @@ public struct ViewerOptions: Sendable {
     public var scalarSaveFile: String
     /// Where Debian's `libjs-dygraphs` puts dygraphs, which draws the charts.
     public var dygraphsDirectory: String
+    /// The folder may not exist yet (`watch --serve`: the agent makes it as it starts).
+    public var rootMayAppearLater = false
 
     /// Options with the defaults: 127.0.0.1:6007, no token, mmengine's file names.
     public init(

@@ -19,7 +19,7 @@ public struct ViewerServer: Sendable {
         throws(ViewerSetupError)
     {
         guard
-            FileSystem.entryType(at: options.rootDirectory) == .directory
+            options.rootMayAppearLater || FileSystem.entryType(at: options.rootDirectory) == .directory
                 || isDirectoryFollowingLinks(options.rootDirectory)
         else { throw .rootNotADirectory(options.rootDirectory) }
         guard (0...65535).contains(options.port) else { throw .badPort(options.port) }

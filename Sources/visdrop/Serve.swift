@@ -64,12 +64,13 @@ struct ServerArguments: ParsableArguments {
     /// The checked viewer for `directory` on `host:port`, with a generated token where one is due;
     /// a setup error is printed and exits 3.
     func viewer(
-        serving directory: String, host: String, port: Int, logger: Logger,
+        serving directory: String, host: String, port: Int, logger: Logger, rootMayAppearLater: Bool = false,
         metrics: (@Sendable () -> String)? = nil
     )
         throws -> ViewerServer
     {
         var options = ViewerOptions(rootDirectory: directory, host: host, port: port, token: token)
+        options.rootMayAppearLater = rootMayAppearLater
         if options.token == nil && !options.bindsLoopbackOnly {
             options.token = Self.generatedToken()
         }

@@ -141,10 +141,10 @@ def world():
         np.save(staged, image)
         with open(staged, "rb") as handle:
             write_staged(drop, f"visdrop-run/sample_{step * 10}.npy", handle.read())
-    with open(os.path.join(root, "agent.log"), "w") as agent_log, open(os.path.join(root, "server.log"), "w") as server_log:
-        agent = subprocess.Popen([BINARY, "watch", "--drop", drop, "--out", out, "--settle-ms", "200"],
-                                 stdout=agent_log, stderr=agent_log)
-        server = subprocess.Popen([BINARY, "serve", "--out", out, "--port", "0"], stdout=server_log, stderr=server_log)
+    # The agent and the view in one process: `visdrop watch --serve`.
+    with open(os.path.join(root, "server.log"), "w") as server_log:
+        server = subprocess.Popen([BINARY, "watch", "--drop", drop, "--out", out, "--settle-ms", "200", "--serve", "0"],
+                                  stdout=server_log, stderr=server_log)
     try:
         run_folder = os.path.join(out, "visdrop-run")
         eventually("the agent to file the backlog", lambda: os.path.exists(os.path.join(run_folder, "scalars.json"))
@@ -173,9 +173,8 @@ def world():
         finally:
             driver.quit()
     finally:
-        for process in (server, agent):
-            process.terminate()
-            process.wait(timeout=60)
+        server.terminate()
+        server.wait(timeout=60)
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -235,6 +234,10 @@ def test_a_scalar_dropped_into_the_agent_appears_without_a_reload(world):
     expected = expected_points(world["out"])
     eventually("the new loss point", lambda: int(charts(driver)["loss"].get_attribute("data-points")) == expected["loss"])
     assert driver.execute_script("return window.notReloaded === true;")
+    # The status strip reads the agent's /metrics: 5 images and 6 scalar files filed so far.
+    status = driver.find_element(By.ID, "status")
+    eventually("the status strip", lambda: status.get_attribute("data-filed") == "11")
+    assert "11 filed" in status.text and "pending" in status.text
 
 
 def test_the_gallery_offers_every_step(world):
