@@ -52,7 +52,11 @@ final class ScalarSeriesStore: Sendable {
         var inode: UInt64
         var endOffset = 0
         var keys: [String] = []
-        var series: [String: (thinned: MinMaxDownsampler, smoother: ExponentialSmoother)] = [:]
+        /// Each key's position in `keys` and `states`.
+        var keyIndex: [String: Int] = [:]
+        /// Each key's thinned series and smoother, mutated in place (a copy out of a dictionary
+        /// and back would copy the kept points on every point).
+        var states: [(thinned: MinMaxDownsampler, smoother: ExponentialSmoother)] = []
         var checkpoints: [(offset: Int, smoothers: [String: ExponentialSmoother])] = []
         var skippedLines = 0
         var droppedKeys = 0
@@ -66,7 +70,13 @@ final class ScalarSeriesStore: Sendable {
             self.limit = limit
         }
 
-        var smoothers: [String: ExponentialSmoother] { series.mapValues(\.smoother) }
+        var smoothers: [String: ExponentialSmoother] {
+            Dictionary(uniqueKeysWithValues: zip(keys, states.map(\.smoother)))
+        }
+
+        var thinned: [String: MinMaxDownsampler] {
+            Dictionary(uniqueKeysWithValues: zip(keys, states.map(\.thinned)))
+        }
 
         /// Reads the lines past `endOffset`; returns the points each key got, smoothed.
         mutating func advance(_ file: borrowing RegularFile, collectingNew: Bool) throws(FileSystemError)
@@ -76,19 +86,22 @@ final class ScalarSeriesStore: Sendable {
             let start = endOffset
             let (end, skipped) = try ScalarLines.read(file, from: start) { record in
                 for (key, value) in record.values {
-                    if series[key] == nil {
+                    let index: Int
+                    if let known = keyIndex[key] {
+                        index = known
+                    } else {
                         guard keys.count < ScalarSeriesStore.maximumKeys else {
                             droppedKeys += 1
                             continue
                         }
+                        index = keys.count
+                        keyIndex[key] = index
                         keys.append(key)
-                        series[key] = (MinMaxDownsampler(limit: limit), ExponentialSmoother(weight: weight))
+                        states.append((MinMaxDownsampler(limit: limit), ExponentialSmoother(weight: weight)))
                     }
-                    guard var state = series[key] else { continue }
                     let point = SeriesPoint(
-                        step: record.step, value: value, smoothed: state.smoother.next(value))
-                    state.thinned.add(point)
-                    series[key] = state
+                        step: record.step, value: value, smoothed: states[index].smoother.next(value))
+                    states[index].thinned.add(point)
                     if collectingNew { fresh[key, default: MinMaxDownsampler(limit: limit)].add(point) }
                 }
             }
@@ -155,7 +168,7 @@ final class ScalarSeriesStore: Sendable {
                 return answer(entry, offset: offset, reset: false, series: series)
             }
             return answer(
-                entry, offset: 0, reset: offset != 0, series: entry.series.mapValues(\.thinned))
+                entry, offset: 0, reset: offset != 0, series: entry.thinned)
         }
     }
 

@@ -342,8 +342,11 @@ function redrawCompare() {
   select.replaceChildren(...names.map((name) => element("option", {value: name}, name)));
   if (chosen !== undefined) select.value = chosen;
   const grid = $("compare-grid");
-  grid.replaceChildren();
-  if (chosen === undefined) return;
+  if (chosen === undefined) {
+    grid.replaceChildren();
+    grid.dataset.signature = "";
+    return;
+  }
   const steps = [...tags.get(chosen)].sort((a, b) => a - b);
   const slider = $("compare-step");
   const atEnd = slider.dataset.tag !== chosen || Number(slider.value) === Number(slider.max);
@@ -352,6 +355,15 @@ function redrawCompare() {
   if (atEnd) slider.value = slider.max;
   const wanted = steps[Number(slider.value)];
   $("compare-step-value").textContent = "step " + wanted;
+  // Rebuilt only when what it shows changed, not on every poll.
+  const signature = JSON.stringify([chosen, wanted, shownRuns().map((run) => {
+    const info = state.info.get(run.name);
+    const image = info && info.images.find((candidate) => candidate.tag === chosen);
+    return [run.name, image ? image.steps.length : 0];
+  })]);
+  if (grid.dataset.signature === signature) return;
+  grid.dataset.signature = signature;
+  grid.replaceChildren();
   for (const run of shownRuns()) {
     const info = state.info.get(run.name);
     const image = info && info.images.find((candidate) => candidate.tag === chosen);
