@@ -16,8 +16,14 @@ import PackageDescription
 //                            VisdropFileSystem, Logging: the LocalVisBackend API, the one library
 //                            product; re-exports the modules whose types its API uses
 //   VisdropAgent          <- VisdropBackend and the modules above it uses, CInotifyTools,
-//                            CLinuxShim, Logging, ServiceLifecycle, Yams, Histogram: the agent
-//   visdrop               <- VisdropAgent, ArgumentParser, Logging, ServiceLifecycle: the executable
+//                            CLinuxShim, Logging, ServiceLifecycle, Yams, Histogram, CoreMetrics: the
+//                            agent (its metrics go through the swift-metrics facade)
+//   VisdropViewer         <- VisdropFileSystem, VisdropJSON, Hummingbird, HTTPTypes, NIOCore, NIOPosix,
+//                            Logging, ServiceLifecycle:
+//                            `visdrop serve`, the read-only web view of a tree of save_dirs (only the
+//                            executable depends on it, so the library's users never build Hummingbird)
+//   visdrop               <- VisdropAgent, VisdropViewer, ArgumentParser, Logging, ServiceLifecycle,
+//                            CoreMetrics, Prometheus: the executable (bootstraps logging and metrics)
 //
 // Every Swift target builds with InternalImportsByDefault: an import is internal unless it is
 // marked `public import` (the module's types appear in the target's public API).
@@ -36,6 +42,14 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // Latency percentiles: the agent's summary log lines and the benchmark.
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        // `visdrop serve`: the HTTP server (its optional swift-configuration support left out).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        // The agent's metrics: recorded through the swift-metrics facade, rendered by Prometheus
+        // (only the executable bootstraps it, for `watch --serve`'s /metrics).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -77,14 +91,35 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // The info summary's latency percentiles.
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "VisdropViewer",
+            dependencies: [
+                "VisdropFileSystem", "VisdropJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // The page, compiled into the binary: it works offline, from any install location.
+            resources: [
+                .embedInCode("Page/index.html"), .embedInCode("Page/viewer.js"),
+                .embedInCode("Page/viewer.css"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "visdrop",
             dependencies: [
-                "VisdropAgent",
+                "VisdropAgent", "VisdropViewer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -125,6 +160,10 @@ let package = Package(
                 "VisdropAgent", "VisdropFileSystem", "VisdropJSON", "VisdropNPY", "VisdropPNG",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
+        // The viewer against the real `visdrop serve` binary on a loopback port (Tests/browser: the page).
+        .testTarget(
+            name: "VisdropViewerTests",
             resources: [.copy("Fixtures")], swiftSettings: swiftSettings),
     ]
 )

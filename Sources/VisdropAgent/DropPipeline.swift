@@ -122,6 +122,7 @@ final class DropPipeline {
         }
         while let events = queue.takeBatch(limit: Self.batchLimit) {
             handle(events, queue: queue)
+            AgentMetrics.pendingFiles(candidates.count)
             if !sweeping { filer.trash.sweep() }
         }
         summary.flush(to: logger)
@@ -247,11 +248,13 @@ final class DropPipeline {
     )] {
         let start = DispatchTime.now().uptimeNanoseconds
         let results = filer.file(requests)
+        AgentMetrics.batchFiled()
         returnedNames.formUnion(filer.takeReturnedNames())
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
         for (request, result) in zip(requests, results) {
             statistics.record(result.outcome, nanoseconds: elapsed)
+            AgentMetrics.record(result.outcome, nanoseconds: elapsed)
             summary.record(result.outcome, nanoseconds: elapsed)
             if !isDeferral(result.outcome) {
                 // Taken, set aside or gone: a later event for the name is about a new file.

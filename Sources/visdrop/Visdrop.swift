@@ -17,9 +17,24 @@ struct Visdrop: AsyncParsableCommand {
             written and were kept (ingest); 3 the agent could not start; 4 the agent stopped on its \
             own (its watcher died; the log says why); 64 bad arguments.
             """,
-        subcommands: [Watch.self, Ingest.self],
+        version: visdropVersion,
+        subcommands: [Watch.self, Ingest.self, Serve.self],
         defaultSubcommand: Watch.self
     )
+}
+
+/// The version `visdrop --version` prints.
+let visdropVersion = "0.1.0"
+
+/// Bootstraps logging to standard error at `level` (once per process, here only) and returns
+/// the command's logger.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    return Logger(label: "visdrop")
 }
 
 /// Options shared by `watch` and `ingest`; each overrides the configuration file.
@@ -196,12 +211,7 @@ struct AgentArguments: ParsableArguments {
             printError(error.description)
             throw ExitCode(3)
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = options.logLevel
-            return handler
-        }
-        return (options, Logger(label: "visdrop"))
+        return (options, bootstrapLogging(level: options.logLevel))
     }
 }
 
