@@ -22,6 +22,8 @@ public enum AgentMetrics {
     private static let retries = Counter(label: "visdrop_retries_total")
     private static let batches = Counter(label: "visdrop_batches_total")
     private static let pending = Gauge(label: "visdrop_queue_depth")
+    private static let watched = Gauge(label: "visdrop_folders_watched")
+    private static let polled = Gauge(label: "visdrop_folders_polled")
     private static let lastFiled = Gauge(label: "visdrop_last_filed_timestamp_seconds")
     private static let latency = Timer(label: filingDurationLabel)
 
@@ -47,5 +49,15 @@ public enum AgentMetrics {
     /// How many files the filer has seen and is waiting on (quiet time, a writer, a retry).
     static func pendingFiles(_ count: Int) {
         pending.record(count)
+    }
+
+    /// The folders inotify watches now (one watch each).
+    static func foldersWatched(_ count: Int) {
+        watched.record(count)
+    }
+
+    /// The folders polled now: each folder handed to the poller, with everything below it.
+    static func foldersPolled(_ count: Int) {
+        polled.record(count)
     }
 }

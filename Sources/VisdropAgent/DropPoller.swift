@@ -152,6 +152,7 @@ final class DropPoller: Sendable {
     /// One look at every polled folder: settled files go to the queue, oldest first.
     private func pollOnce(_ folders: [String: PolledFolder], _ state: inout PollState) {
         state.polls += 1
+        defer { AgentMetrics.foldersPolled(state.folders.count) }
         let fullPass = state.polls % Self.fullPassEvery == 1
         let now = FilePreparation.wallClockNanoseconds()
         let foldersWithFiles = Set(state.files.values.map(\.folder))

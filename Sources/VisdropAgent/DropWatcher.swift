@@ -243,6 +243,7 @@ final class DropWatcher: Sendable {
                 continue
             }
             pending += listing.directories.map { ($0, device) }
+            AgentMetrics.foldersWatched(Int(inotifytools_get_num_watches()))
             guard reportFiles else { continue }
             for file in listing.files {
                 queue.push(.found(file.source, modificationTime: file.modificationTime))
@@ -282,8 +283,9 @@ final class DropWatcher: Sendable {
     /// A `/proc/sys` value, e.g. `fs.inotify.max_user_watches`.
     private static func sysctl(_ name: String) -> String? {
         let path = "/proc/sys/" + name.replacingDots()
-        guard let contents = try? FileSystem.readRegularFile(at: path, maximumBytes: 64) else { return nil }
-        return String(decoding: contents.bytes, as: UTF8.self).filter { !$0.isWhitespace }
+        // One read from the start: /proc reports a size of 0, and its values are a few bytes.
+        guard let bytes = try? RegularFile.open(at: path).read(upTo: 64) else { return nil }
+        return String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
     }
 
     /// How many folders inotify had no watch left for (they are polled).

@@ -223,8 +223,11 @@ struct HostileDropTests {
             try FileManager.default.createSymbolicLink(
                 atPath: workspace.drop + "/run", withDestinationPath: moved)
         }
-        try eventually("the event through the link to be refused; log:\n\(run.agent.log)") {
-            run.agent.log.contains("not following a link on the way to a dropped file")
+        // A poll lists run/ anew and finds the link itself: no stale watch, no event through it.
+        if !TestWorkspace.isPolling {
+            try eventually("the event through the link to be refused; log:\n\(run.agent.log)") {
+                run.agent.log.contains("not following a link on the way to a dropped file")
+            }
         }
         try eventually("the link to be set aside; log:\n\(run.agent.log)") {
             workspace.isSetAside(workspace.drop + "/.rejected/run")

@@ -37,8 +37,10 @@ struct ReliabilityEndToEndTests {
             workspace.visibleDropFiles().isEmpty
         }
         #expect(try agent.terminate() == 0)
+        // Polling has no event queue to overflow: there, only that every file is filed counts.
         #expect(
-            agent.log.contains("the inotify queue overflowed"), "the queue did not overflow: \(count) files")
+            TestWorkspace.isPolling || agent.log.contains("the inotify queue overflowed"),
+            "the queue did not overflow: \(count) files")
         #expect(
             workspace.text(workspace.out + "/run/scalars.json") == (try Python.expectedScalarLines(records)))
     }

@@ -26,6 +26,8 @@ final class TestWorkspace {
 
     /// `VISDROP_TEST_WATCH_MODE=poll` runs every end-to-end test with the agent in that mode
     /// (`scripts/test` runs them once so); unset, the agent chooses (`auto`).
+    static let isPolling = ProcessInfo.processInfo.environment["VISDROP_TEST_WATCH_MODE"] == "poll"
+
     static let watchModeArguments: [String] =
         ProcessInfo.processInfo.environment["VISDROP_TEST_WATCH_MODE"].map {
             ["--watch-mode", $0, "--poll-interval", "100ms"]

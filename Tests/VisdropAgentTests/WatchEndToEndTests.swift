@@ -20,7 +20,8 @@ struct WatchEndToEndTests {
         try eventually("the source to be removed") { !workspace.exists(workspace.drop + "/loss_0.json") }
         // Its threads are named for `top -H` and `perf` (Linux keeps 15 bytes of a name).
         let threads = try agent.threadNames()
-        for name in ["vd-watcher", "vd-filer", "vd-trash sweepe"] {
+        let watcher = TestWorkspace.isPolling ? "vd-poller" : "vd-watcher"
+        for name in [watcher, "vd-filer", "vd-trash sweepe"] {
             #expect(threads.contains(name), "threads: \(threads)")
         }
         #expect(try agent.terminate() == 0)

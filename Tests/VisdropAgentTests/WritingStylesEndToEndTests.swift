@@ -86,8 +86,13 @@ struct WritingStylesEndToEndTests {
         try Self.shell(Self.appendLoop(lines: 200, every: 10, pause: "sleep 0.2"), workspace)
         try Self.shell(Self.appendLoop(first: 200, lines: 3000, every: 500, pause: "sleep 0.2"), workspace)
         try Self.expectAllLines(3200, workspace, agent)
-        #expect(
-            agent.log.components(separatedBy: "] filed").count > 20, "the pauses should split the filings")
+        // Under inotify each pause ends a filing; a poll sees a file settle only once its writer has
+        // paused for the settle time, so there only the lines count.
+        if !TestWorkspace.isPolling {
+            #expect(
+                agent.log.components(separatedBy: "] filed").count > 20, "the pauses should split the filings"
+            )
+        }
     }
 
     @Test("10,000 lines appended with >> and a short sleep every 100 lines")
