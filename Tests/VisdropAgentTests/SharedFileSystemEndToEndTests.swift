@@ -297,6 +297,49 @@ struct SharedFileSystemEndToEndTests {
         #expect(try periodic.terminate() == 0)
     }
 
+    @Test(
+        "a polled file that never completes for its kind waits, then is set aside with its reason after the settle timeout"
+    )
+    func incompleteFileSetAsideAfterSettleTimeout() throws {
+        let mounted = try MountedWorkspace()
+        let agent = try AgentProcess(
+            mounted.watchArguments(["--settle-timeout", "3s"]), logPath: mounted.workspace.log)
+        try agent.waitUntilWatching()
+        // A cut record and an array whose data stops short of what its header says.
+        try mounted.writeBehind("t/loss_1.json", Array(#"{"loss": 0.25, "st"#.utf8))
+        _ = try Python.run(
+            """
+            import io, sys, numpy as np
+            buffer = io.BytesIO(); np.save(buffer, np.zeros((16, 16), np.uint8))
+            open(sys.argv[1] + '/frame_1.npy', 'wb').write(buffer.getvalue()[:-100])
+            """, arguments: [mounted.backing + "/t"])
+        let started = Date()
+        try eventually("the waits to be logged; log:\n\(agent.log)") {
+            agent.log.components(separatedBy: "not complete for its kind yet").count > 2
+        }
+        // Waiting, not rejected: a writer elsewhere may still be at them.
+        #expect(!mounted.workspace.exists(mounted.drop + "/.rejected/t/loss_1.json"))
+        let reasons = [
+            mounted.drop + "/.rejected/t/loss_1.json.reason.txt",
+            mounted.drop + "/.rejected/t/frame_1.npy.reason.txt",
+        ]
+        try eventually("both to be set aside with their reasons; log:\n\(agent.log)") {
+            mounted.workspace.isSetAside(mounted.drop + "/.rejected/t/loss_1.json")
+                && mounted.workspace.isSetAside(mounted.drop + "/.rejected/t/frame_1.npy")
+        }
+        #expect(Date().timeIntervalSince(started) > 2, "set aside only after the settle timeout")
+        for reason in reasons {
+            #expect(
+                mounted.workspace.text(reason).contains("settle-timeout"), "\(mounted.workspace.text(reason))"
+            )
+        }
+        #expect(
+            try mounted.workspace.bytes(mounted.drop + "/.rejected/t/loss_1.json")
+                == Array(#"{"loss": 0.25, "st"#.utf8))
+        #expect(!mounted.workspace.exists(mounted.out + "/t/scalars.json"))
+        #expect(try agent.terminate() == 0)
+    }
+
     /// Creates `path` (and its parents) and returns it.
     static func folder(_ path: String) throws -> String {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
