@@ -183,20 +183,16 @@ struct AgentArguments: ParsableArguments {
         if let configSaveFile { options.configSaveFile = configSaveFile }
         if let scalarSaveFile { options.scalarSaveFile = scalarSaveFile }
         if let watchMode, let mode = AgentOptions.WatchMode(rawValue: watchMode) { options.watchMode = mode }
-        if let pollInterval,
-            case .success(let value) = AgentOptions.duration(of: "poll-interval", pollInterval)
-        {
-            options.pollIntervalMilliseconds = value
-        }
-        if let settleTimeout,
-            case .success(let value) = AgentOptions.duration(of: "settle-timeout", settleTimeout)
-        {
-            options.settleTimeoutMilliseconds = value
-        }
-        if let rescanInterval,
-            case .success(let value) = AgentOptions.duration(of: "rescan-interval", rescanInterval)
-        {
-            options.rescanIntervalMilliseconds = value
+        let durations: [(String, String?, WritableKeyPath<AgentOptions, Int>)] = [
+            ("poll-interval", pollInterval, \.pollIntervalMilliseconds),
+            ("settle-timeout", settleTimeout, \.settleTimeoutMilliseconds),
+            ("rescan-interval", rescanInterval, \.rescanIntervalMilliseconds),
+        ]
+        // Each was checked in `validate()`.
+        for (name, text, option) in durations {
+            if let text, case .success(let milliseconds) = AgentOptions.duration(of: name, text) {
+                options[keyPath: option] = milliseconds
+            }
         }
         if let logLevel, let level = Logger.Level(rawValue: logLevel) { options.logLevel = level }
         return options

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 import VisdropAgent
 
-/// The command line and the configuration file accept the same values of every whole-number
-/// option: one table of bounds serves both.
+/// The command line and the configuration file accept the same values of every bounded option:
+/// one table of bounds (whole numbers, durations) serves both.
 @Suite("option bounds, end to end")
 struct OptionBoundsEndToEndTests {
     @Test(
@@ -11,30 +11,12 @@ struct OptionBoundsEndToEndTests {
         arguments: AgentOptions.integerBounds.keys.sorted())
     func sameBoundsEverywhere(_ name: String) throws {
         let bounds = try #require(AgentOptions.integerBounds[name])
-        let workspace = try TestWorkspace()
-        let config = workspace.root + "/options.yaml"
+        let check = try SameEverywhere(name)
         for value in [bounds.lowerBound - 1, bounds.upperBound + 1] {
-            let command = try AgentProcess.run(
-                workspace.ingestArguments(["--\(name)=\(value)"]), logPath: workspace.log)
-            #expect(command.status == 64, "--\(name) \(value): \(command.log)")
-            let range = "from \(bounds.lowerBound) to \(bounds.upperBound)"
-            #expect(command.log.contains(range), "--\(name) \(value): \(command.log)")
-            #expect(
-                FileManager.default.createFile(atPath: config, contents: Data("\(name): \(value)\n".utf8)))
-            let file = try AgentProcess.run(
-                workspace.ingestArguments(["--config", config]), logPath: workspace.log)
-            #expect(file.status == 3, "\(name): \(value) in a file: \(file.log)")
-            #expect(file.log.contains(range), "\(name): \(value) in a file: \(file.log)")
+            try check.refused("\(value)", saying: "from \(bounds.lowerBound) to \(bounds.upperBound)")
         }
         for value in [bounds.lowerBound, min(bounds.upperBound, 1 << 30)] {
-            let command = try AgentProcess.run(
-                workspace.ingestArguments(["--\(name)=\(value)"]), logPath: workspace.log)
-            #expect(command.status == 0, "--\(name) \(value): \(command.log)")
-            #expect(
-                FileManager.default.createFile(atPath: config, contents: Data("\(name): \(value)\n".utf8)))
-            let file = try AgentProcess.run(
-                workspace.ingestArguments(["--config", config]), logPath: workspace.log)
-            #expect(file.status == 0, "\(name): \(value) in a file: \(file.log)")
+            try check.accepted("\(value)")
         }
     }
 
@@ -43,34 +25,53 @@ struct OptionBoundsEndToEndTests {
         arguments: AgentOptions.durationBounds.keys.sorted())
     func sameDurationBoundsEverywhere(_ name: String) throws {
         let bounds = try #require(AgentOptions.durationBounds[name])
-        let workspace = try TestWorkspace()
-        let config = workspace.root + "/options.yaml"
-        var refused = ["\(bounds.upperBound + 1)ms", "soon", "-2s"]
-        if bounds.lowerBound > 0 { refused.append("\(bounds.lowerBound - 1)ms") }
-        for value in refused {
-            let expected =
-                value.hasSuffix("ms")
-                ? "from \(bounds.lowerBound) ms to \(bounds.upperBound) ms" : "must be a duration"
-            let command = try AgentProcess.run(
-                workspace.ingestArguments(["--\(name)=\(value)"]), logPath: workspace.log)
-            #expect(command.status == 64, "--\(name) \(value): \(command.log)")
-            #expect(command.log.contains(expected), "--\(name) \(value): \(command.log)")
-            #expect(
-                FileManager.default.createFile(atPath: config, contents: Data("\(name): \(value)\n".utf8)))
-            let file = try AgentProcess.run(
-                workspace.ingestArguments(["--config", config]), logPath: workspace.log)
-            #expect(file.status == 3, "\(name): \(value) in a file: \(file.log)")
-            #expect(file.log.contains(expected), "\(name): \(value) in a file: \(file.log)")
-        }
+        let check = try SameEverywhere(name)
+        let range = "from \(bounds.lowerBound) ms to \(bounds.upperBound) ms"
+        try check.refused("\(bounds.upperBound + 1)ms", saying: range)
+        if bounds.lowerBound > 0 { try check.refused("\(bounds.lowerBound - 1)ms", saying: range) }
+        for value in ["soon", "-2s"] { try check.refused(value, saying: "must be a duration") }
         for value in ["\(bounds.lowerBound)ms", "\(Double(bounds.upperBound) / 60_000)m", "2s", "1.5"] {
+            try check.accepted(value)
+        }
+    }
+
+    /// One option's value given to `ingest` as `--name=value` and as `name: value` in a file.
+    struct SameEverywhere {
+        let name: String
+        let workspace: TestWorkspace
+        var config: String { workspace.root + "/options.yaml" }
+
+        init(_ name: String) throws {
+            self.name = name
+            self.workspace = try TestWorkspace()
+        }
+
+        /// Refused both ways (exit 64 from the parser, 3 from the file), each saying `reason`.
+        func refused(_ value: String, saying reason: String) throws {
+            let (command, file) = try run(value)
+            #expect(command.status == 64, "--\(name) \(value): \(command.log)")
+            #expect(command.log.contains(reason), "--\(name) \(value): \(command.log)")
+            #expect(file.status == 3, "\(name): \(value) in a file: \(file.log)")
+            #expect(file.log.contains(reason), "\(name): \(value) in a file: \(file.log)")
+        }
+
+        /// Accepted both ways.
+        func accepted(_ value: String) throws {
+            let (command, file) = try run(value)
+            #expect(command.status == 0, "--\(name) \(value): \(command.log)")
+            #expect(file.status == 0, "\(name): \(value) in a file: \(file.log)")
+        }
+
+        private func run(_ value: String) throws -> (
+            command: (status: Int32, log: String), file: (status: Int32, log: String)
+        ) {
             let command = try AgentProcess.run(
                 workspace.ingestArguments(["--\(name)=\(value)"]), logPath: workspace.log)
-            #expect(command.status == 0, "--\(name) \(value): \(command.log)")
             #expect(
                 FileManager.default.createFile(atPath: config, contents: Data("\(name): \(value)\n".utf8)))
             let file = try AgentProcess.run(
                 workspace.ingestArguments(["--config", config]), logPath: workspace.log)
-            #expect(file.status == 0, "\(name): \(value) in a file: \(file.log)")
+            return (command, file)
         }
     }
 }
