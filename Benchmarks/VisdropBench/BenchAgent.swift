@@ -90,11 +90,11 @@ final class BenchAgent {
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
-    /// Sends SIGTERM and waits (SIGKILL after 10 s).
-    func stop() {
+    /// Sends SIGTERM and waits (SIGKILL after `graceSeconds`).
+    func stop(graceSeconds: Int = 10) {
         guard pid > 0 else { return }
         kill(pid, SIGTERM)
-        let deadline = Bench.now() + 10_000_000_000
+        let deadline = Bench.now() + UInt64(graceSeconds) * 1_000_000_000
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 {
             if Bench.now() > deadline {

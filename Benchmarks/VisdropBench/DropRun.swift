@@ -18,8 +18,12 @@ struct RunResult {
     var outputBytes: Int
     /// Files whose latency is unknown because inotify's queue overflowed.
     var unobserved: Int
-    /// CPU time the agent used during the run (all threads), in nanoseconds.
+    /// CPU time the agent used (all threads), in nanoseconds, from the first rename until its
+    /// trash was empty too: the background sweeper's deletions are part of a file's cost.
     var cpuNanoseconds: UInt64
+    /// Lone files only: a bare `fdatasync` of a small file rewritten in place (what the journal
+    /// does before a batch's first line), timed in each lone file's pause, in microseconds.
+    var flushLatency: Histogram<UInt64>? = nil
 
     var rate: Double { Double(units) / seconds }
 }
@@ -80,15 +84,23 @@ final class DropRun {
     }
 
     /// Renames every staged file in and waits until all are filed.
-    func run(_ workload: Workload, timeoutSeconds: Double) throws(BenchError) -> RunResult {
+    ///
+    /// With `paused`, the agent is stopped (`SIGSTOP`) while every file is renamed in and then
+    /// let go, so that it finds the whole burst queued at once: the same batches every time,
+    /// for repeatable instruction counts.
+    func run(_ workload: Workload, timeoutSeconds: Double, paused: Bool = false) throws(BenchError)
+        -> RunResult
+    {
         begin(workload)
         agent.resetPeakMemory()
         let start = Bench.now()
         let deadline = start + UInt64(timeoutSeconds * 1e9)
+        if paused { kill(agent.pid, SIGSTOP) }
         for index in 0..<workload.files {
             try renameIn(index)
             inotify.readAvailable { handle($0) }
         }
+        if paused { kill(agent.pid, SIGCONT) }
         while !isComplete {
             try waitForEvents(until: deadline)
         }
@@ -102,6 +114,8 @@ final class DropRun {
     {
         begin(workload)
         agent.resetPeakMemory()
+        let probe = try FlushProbe(path: Bench.join(agent.root, "flush-probe"))
+        var flushes = Self.histogram()
         let start = Bench.now()
         for index in 0..<workload.files {
             let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
@@ -110,12 +124,34 @@ final class DropRun {
                 try waitForEvents(until: deadline)
                 if overflowed { break }
             }
-            Bench.sleep(milliseconds: gapMilliseconds)
+            // The same disk, the same moment: one bare flush halfway through the pause.
+            Bench.sleep(milliseconds: gapMilliseconds / 2)
+            flushes.record(try probe.timedFlush() / 1000)
+            Bench.sleep(milliseconds: gapMilliseconds - gapMilliseconds / 2)
         }
         while !isComplete {
             try waitForEvents(until: Bench.now() + UInt64(timeoutSeconds * 1e9))
         }
-        return try finish(seconds: Double(Bench.now() - start) / 1e9)
+        var result = try finish(seconds: Double(Bench.now() - start) / 1e9)
+        result.flushLatency = flushes
+        return result
+    }
+
+    /// Renames the staged files of `workload` into a folder nobody watches, in the same loop
+    /// as `run`, and returns files per second: the ceiling a drain rate is measured against.
+    /// The files are removed afterwards (not timed).
+    func renameOnlyRate(_ workload: Workload) throws(BenchError) -> Double {
+        let sink = Bench.join(agent.root, "rename-only")
+        try Bench.makeDirectories(sink)
+        defer { Bench.removeTree(sink) }
+        let start = Bench.now()
+        for index in 0..<workload.files {
+            let name = workload.sourceName(index)
+            guard rename(Bench.join(agent.stage, name), Bench.join(sink, name)) == 0 else {
+                throw .system("rename \(name) into the rename-only folder", errno: errno)
+            }
+        }
+        return Double(workload.files) / (Double(Bench.now() - start) / 1e9)
     }
 
     private func begin(_ workload: Workload) {
@@ -283,6 +319,9 @@ final class DropRun {
 
     /// Checks the outputs, measures them, and clears the folders for the next workload.
     private func finish(seconds: Double) throws(BenchError) -> RunResult {
+        // visdrop deletes its filed sources in the background once filing pauses: that work is
+        // the files' too, so the CPU is read once the trash is empty.
+        agent.waitForBackgroundDeletions(timeoutSeconds: 60)
         let cpu = agent.cpuUsed(since: cpuAtStart).nanoseconds
         let peak = agent.peakResidentBytes()
         let leftovers = Bench.list(agent.drop).filter { !$0.hasPrefix(".") }
@@ -322,5 +361,30 @@ final class DropRun {
         scalarDescriptor = -1
         scalarOffset = 0
         partialLine.removeAll()
+    }
+}
+
+/// A small file rewritten in place and flushed, as the scalar journal's record is: the bare
+/// cost of the one `fdatasync` a lone scalar file's line must wait for.
+final class FlushProbe {
+    private let descriptor: Int32
+    private let record = [UInt8](repeating: UInt8(ascii: "x"), count: 200)
+
+    init(path: String) throws(BenchError) {
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw .system("create \(path)", errno: errno) }
+        _ = try timedFlush()  // The first flush allocates the file's block.
+    }
+
+    deinit { close(descriptor) }
+
+    /// Rewrites the record at offset 0 and flushes it; nanoseconds for both.
+    func timedFlush() throws(BenchError) -> UInt64 {
+        let start = Bench.now()
+        let written = record.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        guard written == record.count, fdatasync(descriptor) == 0 else {
+            throw .system("write and fdatasync the flush probe", errno: errno)
+        }
+        return Bench.now() - start
     }
 }

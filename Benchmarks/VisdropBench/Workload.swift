@@ -10,7 +10,7 @@ import VisdropNPY
 /// tell the benchmark which file a line of `scalars.json` came from, and image `img_<i>.npy`
 /// becomes `vis_image/img_<i>.png`.
 struct Workload {
-    enum Kind: Equatable {
+    enum Kind: Hashable {
         /// One JSON object per `.json` file.
         case scalarFiles
         /// `.jsonl` files of `recordsPerFile` objects.
