@@ -3,7 +3,11 @@ enum LogText {
     /// `text` with control characters and line separators written as escapes (`\n`, `\u{7F}`), so a
     /// file name cannot break a log line or forge another one.
     static func escaped(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\\" }) else { return text }
+        // Most names are printable ASCII: one pass over the bytes decides, without decoding.
+        let plainASCII = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\\") }
+        guard !plainASCII, text.unicodeScalars.contains(where: { needsEscape($0) || $0 == "\\" }) else {
+            return text
+        }
         var result = ""
         for scalar in text.unicodeScalars {
             switch scalar {
