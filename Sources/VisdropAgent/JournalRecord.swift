@@ -31,22 +31,69 @@ enum JournalRecord {
 
     /// The record of `intent`; `sequence` makes it differ from every earlier record.
     static func encode(_ intent: ScalarJournal.Intent, sequence: UInt64) -> [UInt8] {
-        var bytes = Array("visdrop-journal 2 \(sequence)\n".utf8)
+        // Written byte by byte, not through string interpolation: a batch of thousands of files
+        // writes one of these before its first line.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            64 + intent.sources.reduce(0) { $0 + 96 + $1.path.utf8.count }
+                + intent.targets.reduce(0) { $0 + 48 + $1.path.utf8.count })
+        bytes += "visdrop-journal 2 ".utf8
+        appendDecimal(sequence, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
         for source in intent.sources {
-            let path = Array(source.path.utf8)
-            bytes += Array("S \(source.identity) \(path.count) ".utf8) + path + [UInt8(ascii: "\n")]
+            let identity = source.identity
+            bytes += "S ".utf8
+            appendDecimal(identity.device, to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(identity.inode, to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(Int64(identity.size), to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(identity.modificationTime, to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(Int64(source.path.utf8.count), to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            bytes += source.path.utf8
+            bytes.append(UInt8(ascii: "\n"))
         }
         for target in intent.targets {
-            let path = Array(target.path.utf8)
-            bytes += Array("T \(target.length) \(path.count) ".utf8) + path + [UInt8(ascii: "\n")]
+            bytes += "T ".utf8
+            appendDecimal(Int64(target.length), to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            appendDecimal(Int64(target.path.utf8.count), to: &bytes)
+            bytes.append(UInt8(ascii: " "))
+            bytes += target.path.utf8
+            bytes.append(UInt8(ascii: "\n"))
         }
-        bytes += Array("end \(checksum(bytes))\n".utf8)
+        let sum = checksum(bytes)
+        bytes += "end ".utf8
+        appendDecimal(sum, to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
         return bytes
+    }
+
+    /// Appends `value` in decimal, as `"\(value)"` spells it.
+    static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude, to: &bytes)
+    }
+
+    /// Appends `value` in decimal, as `"\(value)"` spells it.
+    static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+        var divisor: UInt64 = 1
+        while value / divisor >= 10 { divisor *= 10 }
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8((value / divisor) % 10))
+            divisor /= 10
+        } while divisor > 0
     }
 
     /// The line `markAppended` writes right after `record`.
     static func appendedMark(for record: [UInt8]) -> [UInt8] {
-        Array("appended \(checksum(record))\n".utf8)
+        var bytes = Array("appended ".utf8)
+        appendDecimal(checksum(record), to: &bytes)
+        bytes.append(UInt8(ascii: "\n"))
+        return bytes
     }
 
     static func decode(_ bytes: [UInt8]) -> Contents {
