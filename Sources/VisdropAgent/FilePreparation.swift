@@ -32,14 +32,14 @@ struct FilePreparation: Sendable {
     /// read are the whole file and that nobody can add to them under the dropped name any more.
     func prepare(_ item: DropFiler.Item, backend: LocalVisBackend) -> Outcome {
         let source = item.request.source
-        let path = Path.join(options.dropDirectory, source.currentPath)
         let file: RegularFile
         do {
             file = try (source.claimed ? item.claimFolder : item.folder).get().openFile(source.name)
         } catch {
             switch error.kind {
             case .notFound: return Outcome(.skipped("already gone"))
-            case .symbolicLink where error.path != path, .unsafePath:
+            case .symbolicLink where error.path != Path.join(options.dropDirectory, source.currentPath),
+                .unsafePath:
                 // A directory on the way is a link (it is set aside on its own event): touch nothing.
                 logger.warning(
                     "not following a link on the way to a dropped file",
@@ -55,7 +55,7 @@ struct FilePreparation: Sendable {
     }
 
     /// Phase 1 for an opened file of a kind visdrop files: lease, read, claim, decode.
-    private func take(_ file: borrowing RegularFile, item: DropFiler.Item, backend: LocalVisBackend)
+    private func take(_ file: consuming RegularFile, item: DropFiler.Item, backend: LocalVisBackend)
         -> Outcome
     {
         let source = item.request.source
@@ -72,8 +72,7 @@ struct FilePreparation: Sendable {
                 return Outcome(.deferred(.changedRecently))
             }
         }
-        var leaseHeld = lease == .granted
-        defer { if leaseHeld { file.releaseLease() } }
+        // Every return before the decode closes the file, which ends the lease with it.
         let contents: Result<Contents, FilingError>
         do throws(FilingError) {
             contents = .success(try read(file, kind: item.kind))
@@ -130,17 +129,16 @@ struct FilePreparation: Sendable {
                 return Outcome(.deferred(.writerOpenAfterClaim), source: current)
             }
         }
-        // Checked: let a writer held back by the lease go on while the file is decoded.
-        if leaseHeld {
-            file.releaseLease()
-            leaseHeld = false
-        }
-        var outcome = Outcome(decode(loaded, kind: item.kind, backend: backend), source: current)
-        outcome.identity = loaded.identity
         // Read without a lease, or reachable through another name: checked again before removal.
         // A lease on a polled network or FUSE file system says nothing of writers elsewhere.
-        outcome.checkBeforeRemoval =
+        let checkBeforeRemoval =
             lease != .granted || file.linkCount > 1 || item.request.polled?.leaseIsEvidence == false
+        // Checked: closing the file ends the lease (no separate call to release it), so a writer
+        // held back by it goes on while the file is decoded.
+        _ = consume file
+        var outcome = Outcome(decode(loaded, kind: item.kind, backend: backend), source: current)
+        outcome.identity = loaded.identity
+        outcome.checkBeforeRemoval = checkBeforeRemoval
         return outcome
     }
 

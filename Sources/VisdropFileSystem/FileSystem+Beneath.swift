@@ -98,7 +98,8 @@ extension FileSystem {
     /// the same, and without hard links a look at the name before the rename has to do. `path`
     /// names the entry in errors.
     static func renameUnlessTaken(
-        _ name: String, in source: Int32, to newName: String, in target: Int32, path: String
+        _ name: String, in source: Int32, to newName: String, in target: Int32,
+        path: @autoclosure () -> String
     ) throws(FileSystemError) -> Bool {
         if visdrop_rename_no_replace(source, name, target, newName) == 0 { return true }
         switch errno {
@@ -108,22 +109,22 @@ extension FileSystem {
                 let code = errno
                 if code == EEXIST { return false }
                 guard code == EPERM || code == EOPNOTSUPP else {
-                    throw FileSystemError(errno: code, operation: "link", path: path)
+                    throw FileSystemError(errno: code, operation: "link", path: path())
                 }
                 // Not even hard links: the name is looked up first, which leaves a moment between.
                 var info = stat()
                 if fstatat(target, newName, &info, AT_SYMLINK_NOFOLLOW) == 0 { return false }
                 guard renameat(source, name, target, newName) == 0 else {
-                    throw FileSystemError(errno: errno, operation: "rename", path: path)
+                    throw FileSystemError(errno: errno, operation: "rename", path: path())
                 }
                 return true
             }
             guard unlinkat(source, name, 0) == 0 else {
-                throw FileSystemError(errno: errno, operation: "unlink", path: path)
+                throw FileSystemError(errno: errno, operation: "unlink", path: path())
             }
             return true
         default:
-            throw FileSystemError(errno: errno, operation: "rename", path: path)
+            throw FileSystemError(errno: errno, operation: "rename", path: path())
         }
     }
 

@@ -27,7 +27,8 @@ extension RegularFile {
         case unavailable
     }
 
-    /// Asks for a read lease on the file; when granted, release it with `releaseLease()`.
+    /// Asks for a read lease on the file; a granted lease lasts until the file is closed (the
+    /// value goes away), which lets a writer held back by it go on.
     public func takeReadLease() -> ReadLease {
         _ = ignoreLeaseBreakSignal
         if visdrop_set_lease(descriptor, Int32(F_RDLCK)) == 0 { return .granted }
@@ -37,11 +38,6 @@ extension RegularFile {
     /// True while the lease `takeReadLease()` granted stands: no writer has tried to open the file.
     public var leaseIsIntact: Bool {
         visdrop_get_lease(descriptor) == Int32(F_RDLCK)
-    }
-
-    /// Releases the lease, letting a writer held back by it go on.
-    public func releaseLease() {
-        _ = visdrop_set_lease(descriptor, Int32(F_UNLCK))
     }
 }
 
