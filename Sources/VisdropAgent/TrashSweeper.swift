@@ -50,7 +50,8 @@ final class TrashSweeper: Sendable {
     func sweep() -> Int {
         pendingFiles.store(0, ordering: .relaxed)
         pendingBytes.store(0, ordering: .relaxed)
-        guard let entries = try? FileSystem.listDirectory(directory),
+        // Names and types from the listing alone: a `stat` per file is one more directory lookup.
+        guard let entries = try? FileSystem.listNames(directory),
             let trash = try? Directory.open("", beneath: directory, creating: false)
         else { return 0 }
         var removed = 0
