@@ -32,7 +32,7 @@ extension DropFiler {
         var trashFolder: Result<Directory, FileSystemError>?
         // The folders the sources left, as the batch opened them (no second path walk): the claim
         // folder, and the drop folder the claim took the name from.
-        var folders: [String: Directory] = [:]
+        var folders: [ObjectIdentifier: Directory] = [:]
         var trashedBytes = 0
         for index in filed {
             let item = items[index]
@@ -43,7 +43,8 @@ extension DropFiler {
                 }
                 try dispose(item, trashFolder: &trashFolder)
                 for case .success(let folder) in [item.currentFolder, item.folder] {
-                    folders[folder.path] = folder
+                    // The batch opened each folder once, so the object names it (no path hashed).
+                    folders[ObjectIdentifier(folder)] = folder
                 }
                 trashedBytes += item.sourceBytes
             } catch {
@@ -86,10 +87,13 @@ extension DropFiler {
         let existingTargets = Set((pendingIntent?.targets ?? []).filter { $0.length > 0 }.map(\.path))
         var files = Set<String>()
         var directories = Set<String>()
+        // A burst of scalar files names the same few outputs thousands of times: each new name
+        // is hashed once, not once per file.
+        var lastOutputs: [String] = []
         for outcome in outcomes {
-            guard case .filed(_, let outputs, _) = outcome else { continue }
-            for output in outputs {
-                files.insert(output)
+            guard case .filed(_, let outputs, _) = outcome, outputs != lastOutputs else { continue }
+            lastOutputs = outputs
+            for output in outputs where files.insert(output).inserted {
                 if !existingTargets.contains(output) { directories.insert(Path.directory(of: output)) }
             }
         }

@@ -252,8 +252,11 @@ final class DropFiler {
     private func writeInOrder(_ items: [Item]) -> [FilingOutcome] {
         var outcomes: [FilingOutcome] = []
         outcomes.reserveCapacity(items.count)
-        var appendsByTarget: [String: [UInt8]] = [:]
+        // The lines for each target file, in the order the targets first occur; a burst appends to
+        // the same target file after file, so the last one is tried before the lookup.
         var targetOrder: [String] = []
+        var targetLines: [[UInt8]] = []
+        var targetIndex: [String: Int] = [:]
         var sources: [ScalarJournal.Source] = []
         for item in items {
             switch item.prepared {
@@ -268,8 +271,18 @@ final class DropFiler {
                 outcomes.append(writeConfig(bytes, item: item))
             case .scalars(let appends, let records, let identity):
                 for planned in appends {
-                    if appendsByTarget[planned.path] == nil { targetOrder.append(planned.path) }
-                    appendsByTarget[planned.path, default: []] += planned.bytes
+                    let index: Int
+                    if let last = targetOrder.indices.last, targetOrder[last] == planned.path {
+                        index = last
+                    } else if let known = targetIndex[planned.path] {
+                        index = known
+                    } else {
+                        index = targetOrder.count
+                        targetIndex[planned.path] = index
+                        targetOrder.append(planned.path)
+                        targetLines.append([])
+                    }
+                    targetLines[index] += planned.bytes
                 }
                 sources.append(
                     .init(path: Path.join(options.dropDirectory, item.source.currentPath), identity: identity)
@@ -283,8 +296,8 @@ final class DropFiler {
             targets: targetOrder.map { .init(path: $0, length: FileSystem.size(at: $0) ?? 0) })
         do {
             try journal.begin(intent)
-            for target in targetOrder {
-                try FileSystem.append(appendsByTarget[target] ?? [], to: target, durable: false)
+            for (target, lines) in zip(targetOrder, targetLines) {
+                try FileSystem.append(lines, to: target, durable: false)
             }
         } catch {
             undoScalars(intent, &outcomes, items, because: error)

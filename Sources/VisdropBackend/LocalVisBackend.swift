@@ -29,6 +29,9 @@ public final class LocalVisBackend: Sendable {
 
     private let logger: Logger
     private let environmentReady = Mutex(false)
+    /// The image folder was made (or found): later images skip the `mkdir -p`, and make it
+    /// again only when a write finds it gone.
+    private let imageDirectoryReady = Mutex(false)
 
     /// Creates a backend; no file or folder is touched until the first call that stores data.
     ///
@@ -50,6 +53,7 @@ public final class LocalVisBackend: Sendable {
         self.imageSaveDirectory = imageSaveDirectory
         self.configSaveFile = configSaveFile
         self.scalarSaveFile = scalarSaveFile
+        self.scalarFilePath = saveDirectory.map { Path.join($0, scalarSaveFile) }
         self.options = options
         self.logger = logger
     }
@@ -62,10 +66,9 @@ public final class LocalVisBackend: Sendable {
         }
     }
 
-    /// The path of the scalar file, or nil when nothing is stored.
-    public var scalarFilePath: String? {
-        saveDirectory.map { Path.join($0, scalarSaveFile) }
-    }
+    /// The path of the scalar file, or nil when nothing is stored (joined once: every scalar
+    /// file filed names it).
+    public let scalarFilePath: String?
 
     /// Saves an array as `vis_image/{name}_{step}.png`; returns the path written, if any.
     ///
@@ -91,8 +94,17 @@ public final class LocalVisBackend: Sendable {
         let directory = Path.join(saveDirectory, imageSaveDirectory)
         let path = Path.join(directory, "\(name)_\(step).png")
         do {
-            try FileSystem.makeDirectories(directory)
-            try FileSystem.writeAtomically(png, to: path, durable: options.durable)
+            if !imageDirectoryReady.withLock({ $0 }) {
+                try FileSystem.makeDirectories(directory)
+                imageDirectoryReady.withLock { $0 = true }
+            }
+            do {
+                try FileSystem.writeAtomically(png, to: path, durable: options.durable)
+            } catch  where error.kind == .notFound {
+                // Somebody removed the folder since: make it again, once.
+                try FileSystem.makeDirectories(directory)
+                try FileSystem.writeAtomically(png, to: path, durable: options.durable)
+            }
         } catch {
             throw .fileSystem(error)
         }
