@@ -250,8 +250,9 @@ struct PythonLiteralParser {
     }
 
     /// Decodes header bytes as UTF-8 (version 3.0) or Latin-1 (versions 1.0 and 2.0), as numpy does.
+    /// ASCII, which every header numpy writes is, reads the same both ways: decoded at once.
     private func decode<Bytes: Collection<UInt8>>(_ raw: Bytes) -> String {
-        if isUTF8 { return String(decoding: raw, as: UTF8.self) }
+        if isUTF8 || raw.allSatisfy({ $0 < 0x80 }) { return String(decoding: raw, as: UTF8.self) }
         var result = ""
         result.unicodeScalars.append(contentsOf: raw.map { Unicode.Scalar($0) })
         return result
