@@ -117,13 +117,40 @@ typedef struct symbol_frequency {
     uint16_t symbol;
 } symbol_frequency;
 
-static int by_frequency(const void *left, const void *right) {
-    const symbol_frequency *a = (const symbol_frequency *)left;
-    const symbol_frequency *b = (const symbol_frequency *)right;
-    if (a->key != b->key) {
-        return a->key < b->key ? -1 : 1;
+/// Sorts `a` by frequency, then symbol, ascending (a total order: symbols are distinct).
+///
+/// A stable LSD radix sort over the symbol's two bytes (skipped when the symbols ascend already,
+/// as they do unless filler symbols were added) and then only the key's bytes in use: for a
+/// small image, qsort's calls through a comparator cost more than the rest of the code building.
+static void sort_by_frequency(symbol_frequency *a, int n) {
+    symbol_frequency scratch[LITLEN_SYMBOLS];
+    uint32_t max_key = 0;
+    int symbols_ascend = 1;
+    for (int i = 0; i < n; i++) {
+        if (a[i].key > max_key) max_key = a[i].key;
+        if (i > 0 && a[i].symbol < a[i - 1].symbol) symbols_ascend = 0;
     }
-    return a->symbol < b->symbol ? -1 : (a->symbol > b->symbol);
+    symbol_frequency *from = a;
+    symbol_frequency *to = scratch;
+    for (int pass = symbols_ascend ? 2 : 0; pass < 6; pass++) {
+        const int is_symbol = pass < 2;
+        const unsigned shift = (unsigned)(is_symbol ? pass : pass - 2) * 8;
+        if (!is_symbol && shift > 0 && (max_key >> shift) == 0) break;
+        unsigned start[257] = {0};
+        for (int i = 0; i < n; i++) {
+            const unsigned byte = ((is_symbol ? from[i].symbol : from[i].key) >> shift) & 255;
+            start[byte + 1]++;
+        }
+        for (int byte = 0; byte < 256; byte++) start[byte + 1] += start[byte];
+        for (int i = 0; i < n; i++) {
+            const unsigned byte = ((is_symbol ? from[i].symbol : from[i].key) >> shift) & 255;
+            to[start[byte]++] = from[i];
+        }
+        symbol_frequency *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != a) memcpy(a, from, (size_t)n * sizeof a[0]);
 }
 
 /// Moffat and Katajainen's in-place minimum-redundancy code lengths for keys sorted ascending.
@@ -189,7 +216,7 @@ static void build_code_lengths(const uint32_t *frequencies, int count, unsigned 
             used++;
         }
     }
-    qsort(sorted, (size_t)used, sizeof sorted[0], by_frequency);
+    sort_by_frequency(sorted, used);
     minimum_redundancy_lengths(sorted, used);
 
     // Count codes per length, then shorten the longest to max_bits and repair the Kraft sum.
