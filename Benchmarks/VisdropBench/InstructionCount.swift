@@ -32,7 +32,8 @@ struct InstructionCount {
         let agentCopy = Bench.join(directory, "visdrop-without-debug-info")
         let shim = Bench.join(directory, "valgrind-sigsuspend.so")
         try Self.runTool(["/usr/bin/objcopy", "--strip-debug", visdrop, agentCopy], log: directory)
-        try Self.runTool(["/usr/bin/cc", "-O2", "-shared", "-fPIC", "-o", shim, sigsuspendShim], log: directory)
+        try Self.runTool(
+            ["/usr/bin/cc", "-O2", "-shared", "-fPIC", "-o", shim, sigsuspendShim], log: directory)
         setenv("LD_PRELOAD", shim, 1)
         defer { unsetenv("LD_PRELOAD") }
         var lines = [
@@ -53,7 +54,8 @@ struct InstructionCount {
         lines.append("")
         lines.append(
             "Profiles: `callgrind_annotate \(directory)/<workload>-<files>/callgrind.out` "
-                + "(visdrop: `visdrop watch`\(visdropArguments.isEmpty ? "" : " " + visdropArguments.joined(separator: " "))).")
+                + "(visdrop: `visdrop watch`\(visdropArguments.isEmpty ? "" : " " + visdropArguments.joined(separator: " ")))."
+        )
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -65,8 +67,11 @@ struct InstructionCount {
         let agent = try BenchAgent(side: .visdrop, root: Bench.join(directory, name))
         let output = Bench.join(agent.root, "callgrind.out")
         try agent.start(
-            [Self.valgrind, "--tool=callgrind", "--callgrind-out-file=\(output)", visdrop, "watch", "--drop",
-             agent.drop, "--out", agent.out] + visdropArguments)
+            [
+                Self.valgrind, "--tool=callgrind", "--callgrind-out-file=\(output)", visdrop, "watch",
+                "--drop",
+                agent.drop, "--out", agent.out,
+            ] + visdropArguments)
         defer { agent.stop(graceSeconds: 120) }
         try agent.waitUntilWatching(timeoutSeconds: 300)
         let run = try DropRun(agent: agent)
