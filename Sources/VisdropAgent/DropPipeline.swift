@@ -258,12 +258,16 @@ final class DropPipeline {
             summary.record(result.outcome, nanoseconds: elapsed)
             if !isDeferral(result.outcome) {
                 // Taken, set aside or gone: a later event for the name is about a new file.
+                // (Each table is looked into only when it holds something: hashing a path per file
+                // is a measurable part of a scalar file's cost.)
                 if !request.source.claimed {
-                    candidates[request.source.relativePath] = nil
-                    incompletePolled[request.source.relativePath] = nil
+                    if !candidates.isEmpty { candidates[request.source.relativePath] = nil }
+                    if !incompletePolled.isEmpty { incompletePolled[request.source.relativePath] = nil }
                 }
-                writerWaits[request.source] = nil
-                writerWaits[result.source] = nil
+                if !writerWaits.isEmpty {
+                    writerWaits[request.source] = nil
+                    writerWaits[result.source] = nil
+                }
             }
             log(result.outcome, request: request, source: result.source, latency: latency, queue: queue)
         }
@@ -304,10 +308,12 @@ final class DropPipeline {
         queue: EventQueue?
     ) {
         // Names come from other users: escaped, so a newline in one cannot forge a log line.
-        let file = LogText.escaped(request.source.relativePath)
+        var file: String { LogText.escaped(request.source.relativePath) }
         switch outcome {
         case .filed(let kind, let outputs, let records):
-            retryAttempts[source] = nil
+            if !retryAttempts.isEmpty { retryAttempts[source] = nil }
+            // A line per file at debug only: at info, nothing of it is built.
+            guard logger.logLevel <= .debug else { return }
             var metadata: Logger.Metadata = [
                 "file": "\(file)", "kind": "\(kind.label)",
                 "to": "\(LogText.escaped(outputs.joined(separator: ", ")))",

@@ -16,7 +16,14 @@ enum DropScan {
     }
 
     /// Lists `relativeDirectory` ("" for the drop folder itself) beneath `dropDirectory`.
-    static func list(_ relativeDirectory: String, in dropDirectory: String) throws(FileSystemError) -> Listing
+    ///
+    /// With `changedBefore` (wall-clock nanoseconds), dropped files whose status changed (renamed
+    /// in, written) at or after it are left out: the directory has been watched since then, so
+    /// their events report them, in the order they came. A file renamed in while the directory
+    /// is read may be missed by `readdir` while a later one is listed; left to its event, it would
+    /// be filed after that later one.
+    static func list(_ relativeDirectory: String, in dropDirectory: String, changedBefore: Int64? = nil)
+        throws(FileSystemError) -> Listing
     {
         let absolute = Path.join(dropDirectory, relativeDirectory)
         var listing = Listing()
@@ -34,7 +41,7 @@ enum DropScan {
                 continue
             } else if entry.type == .directory {
                 listing.directories.append(path)
-            } else {
+            } else if changedBefore.map({ entry.changeTime < $0 }) ?? true {
                 dropped.append((path, entry.modificationTime))
             }
         }

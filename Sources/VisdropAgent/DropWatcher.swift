@@ -187,8 +187,12 @@ final class DropWatcher: Sendable {
     }
 
     /// Watches `relativeDirectory` and every visible directory below it, then (when asked)
-    /// reports every file found, so that nothing written before the watch existed is missed.
+    /// reports the files found, so that nothing written before the watch existed is missed: in a
+    /// new directory, the files changed before its watch existed (later ones raise events, which
+    /// keep their order); after an overflow, every file.
     private func watchTree(_ relativeDirectory: String, reportFiles: Bool) -> StartError? {
+        // After an overflow, events were lost: every file found is reported.
+        let rescanning = reportFiles && relativeDirectory.isEmpty
         var pending: [(directory: String, parentDevice: UInt64?)] = [
             (relativeDirectory, relativeDirectory.isEmpty ? nil : parentDevice(of: relativeDirectory))
         ]
@@ -230,9 +234,12 @@ final class DropWatcher: Sendable {
                     ])
                 continue
             }
+            // A new directory's files renamed or written in after its watch exists are its events'.
+            let watchedAt = FilePreparation.wallClockNanoseconds()
             let listing: DropScan.Listing
             do {
-                listing = try DropScan.list(directory, in: root)
+                listing = try DropScan.list(
+                    directory, in: root, changedBefore: reportFiles && !rescanning ? watchedAt : nil)
             } catch {
                 logger.warning(
                     "cannot list a directory",
