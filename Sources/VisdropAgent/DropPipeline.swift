@@ -38,9 +38,10 @@ final class DropPipeline {
     /// Claimed files the filer gave their dropped name back (their output could not be written,
     /// or a writer had them open): the rename raises an event that must not file them at once.
     private var returnedNames = Set<String>()
-    /// Polled files not complete for their kind yet, by dropped path: each waits for its writer
-    /// (the poller reports it again once it changed and settled) or for the settle timeout.
-    private var incompletePolled: [String: PolledFile] = [:]
+    /// Files the poller reported that are not decided yet, by dropped path: however a later look
+    /// comes (a deferral's re-check, a claimed namesake's turn), the file is taken as polled — only
+    /// when complete for its kind, its lease no proof where it proves nothing.
+    private var polledFiles: [String: PolledFile] = [:]
     private(set) var statistics = FilingStatistics()
     /// What was filed since the last info line (per-file lines are at debug level).
     private var summary = FilingSummary()
@@ -146,6 +147,12 @@ final class DropPipeline {
         var later: [DropSource] = []
         func take(_ request: FilingRequest) {
             guard !filer.keptAfterFiling.contains(request.source) else { return }
+            var request = request
+            if request.polled == nil, !request.source.claimed, !polledFiles.isEmpty,
+                let polled = polledFiles[request.source.relativePath]
+            {
+                request = .settled(request.source, polled)
+            }
             if seen.insert(request.source.relativePath).inserted {
                 requests.append(request)
             } else if !requests.contains(where: { $0.source == request.source }) {
@@ -176,6 +183,13 @@ final class DropPipeline {
             case .created(let path):
                 touch(path, closed: false)
             case .settled(let source, let polled):
+                polledFiles[source.relativePath] = polled
+                take(.settled(source, polled))
+            case .settleTimeoutDue(let source, let firstSeen):
+                // Only for the file it was set for: one filed meanwhile may have a successor.
+                guard let polled = polledFiles[source.relativePath], polled.firstSeen == firstSeen else {
+                    continue
+                }
                 take(.settled(source, polled))
             case .found(let source, _) where !source.claimed && candidates[source.relativePath] != nil:
                 // A rescan found a file events reported already: it waits for its quiet time.
@@ -192,9 +206,7 @@ final class DropPipeline {
                             unleasedQuietNanoseconds: settle))
             case .recheck(let source):
                 claimRechecks.remove(source)
-                if !source.claimed, let polled = incompletePolled[source.relativePath] {
-                    take(.settled(source, polled))
-                } else if !source.claimed, let candidate = candidates[source.relativePath] {
+                if !source.claimed, let candidate = candidates[source.relativePath] {
                     candidates[source.relativePath]?.recheckScheduled = false
                     if candidate.waitingForClose {
                         // No close came (its writer may write through another name): the lease decides.
@@ -262,7 +274,7 @@ final class DropPipeline {
                 // is a measurable part of a scalar file's cost.)
                 if !request.source.claimed {
                     if !candidates.isEmpty { candidates[request.source.relativePath] = nil }
-                    if !incompletePolled.isEmpty { incompletePolled[request.source.relativePath] = nil }
+                    if !polledFiles.isEmpty { polledFiles[request.source.relativePath] = nil }
                 }
                 if !writerWaits.isEmpty {
                     writerWaits[request.source] = nil
@@ -361,13 +373,14 @@ final class DropPipeline {
             guard let polled = request.polled else { return }
             // The poller reports it again once it changed and settled; otherwise it is set aside
             // when the settle timeout has passed.
-            incompletePolled[source.relativePath] = polled
             let timeout = Int64(options.settleTimeoutMilliseconds) * 1_000_000
             let wait = timeout - FilePreparation.nanosecondsSince(polled.firstSeen)
             logger.debug(
                 "not complete for its kind yet; waiting for its writer or the settle timeout",
                 metadata: ["file": "\(file)", "timeout-in": "\(max(0, wait) / 1_000_000_000) s"])
-            queue.push(.recheck(source), afterNanoseconds: UInt64(max(1, wait)))
+            queue.push(
+                .settleTimeoutDue(source, firstSeen: polled.firstSeen), afterNanoseconds: UInt64(max(1, wait))
+            )
         case .writerOpen:
             logger.debug(
                 "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])

@@ -36,6 +36,10 @@ final class DropPoller: Sendable {
         var stopped = false
     }
 
+    /// A file system under the tree that inotify cannot see, found by a rescan (mounted after the
+    /// agent started): `auto` mode polls it.
+    private let pollsBlindMounts: Bool
+
     private let root: String
     private let queue: EventQueue
     private let logger: Logger
@@ -56,18 +60,37 @@ final class DropPoller: Sendable {
             options.rescanIntervalMilliseconds > 0
             ? UInt64(options.rescanIntervalMilliseconds) * 1_000_000 : nil
         self.settleNanoseconds = Int64(options.settleMilliseconds) * 1_000_000
+        self.pollsBlindMounts = options.watchMode == .auto
     }
 
-    /// Polls `relativeDirectory` and everything below it from now on.
-    func poll(_ relativeDirectory: String, because folder: PolledFolder) {
-        let added = shared.withLock { shared in
-            // A folder below one polled already is polled with it.
-            if shared.folders.keys.contains(where: { Self.contains($0, relativeDirectory) }) { return false }
-            shared.folders = shared.folders.filter { !Self.contains(relativeDirectory, $0.key) }
+    /// Polls `relativeDirectory` and everything below it from now on; false when it was polled
+    /// already (it, or a folder above it).
+    @discardableResult
+    func poll(_ relativeDirectory: String, because folder: PolledFolder) -> Bool {
+        let (added, first) = shared.withLock { shared in
+            // A folder below one polled already is polled with it (its ancestors are looked up,
+            // not every folder: a host may hand over thousands).
+            if Self.ancestors(of: relativeDirectory).contains(where: { shared.folders[$0] != nil }) {
+                return (false, false)
+            }
             shared.folders[relativeDirectory] = folder
-            return true
+            return (true, shared.folders.count == 1)
         }
-        if added { wake.signal() }
+        // The first folder starts the polls; later ones are in the next poll.
+        if first { wake.signal() }
+        return added
+    }
+
+    /// `path` and each folder above it, up to the drop folder ("").
+    static func ancestors(of path: String) -> [String] {
+        var result = [path]
+        var current = Substring(path)
+        while let slash = current.lastIndex(of: "/") {
+            current = current[..<slash]
+            result.append(String(current))
+        }
+        if !path.isEmpty { result.append("") }
+        return result
     }
 
     /// The folders polled now, by path relative to the drop folder.
@@ -81,17 +104,17 @@ final class DropPoller: Sendable {
 
     /// Starts the poller's thread.
     func start() throws(DedicatedThread.StartError) {
-        running.store(true, ordering: .sequentiallyConsistent)
         try DedicatedThread.start("poller") { [self] in
             var state = PollState()
             run(&state)
             finished.signal()
         }
+        running.store(true, ordering: .sequentiallyConsistent)
     }
 
-    /// Stops the thread and waits until it has.
+    /// Stops the thread and waits until it has (once; later calls return at once).
     func stop() {
-        guard running.load(ordering: .sequentiallyConsistent) else { return }
+        guard running.exchange(false, ordering: .sequentiallyConsistent) else { return }
         shared.withLock { $0.stopped = true }
         wake.signal()
         finished.wait()
@@ -101,8 +124,8 @@ final class DropPoller: Sendable {
     private struct PollState {
         /// Each listed folder's own change stamp, and its visible subfolders.
         var folders: [String: (stamp: [Int64], subfolders: [String])] = [:]
-        /// Files seen and not filed yet.
-        var files: [String: TrackedFile] = [:]
+        /// Files seen and not filed yet, by folder, then by path.
+        var files: [String: [String: TrackedFile]] = [:]
         var polls = 0
     }
 
@@ -117,7 +140,6 @@ final class DropPoller: Sendable {
         var stablePolls = 0
         /// Reported as settled with this stamp.
         var reported = false
-        var folder: String
     }
 
     private func run(_ state: inout PollState) {
@@ -135,8 +157,9 @@ final class DropPoller: Sendable {
                 rescanTree(skipping: Set(folders.keys))
                 nextRescan = rescanIntervalNanoseconds.map { DispatchTime.now().uptimeNanoseconds + $0 }
             }
-            if !folders.isEmpty, now >= nextPoll {
-                pollOnce(folders, &state)
+            // A rescan asked for covers the polled folders too: a full pass, now.
+            if !folders.isEmpty, now >= nextPoll || rescan {
+                pollOnce(folders, fullPass: rescan, &state)
                 nextPoll = DispatchTime.now().uptimeNanoseconds + pollIntervalNanoseconds
             }
             var wakeAt = nextRescan ?? UInt64.max
@@ -150,14 +173,15 @@ final class DropPoller: Sendable {
     }
 
     /// One look at every polled folder: settled files go to the queue, oldest first.
-    private func pollOnce(_ folders: [String: PolledFolder], _ state: inout PollState) {
+    private func pollOnce(_ folders: [String: PolledFolder], fullPass asked: Bool, _ state: inout PollState) {
         state.polls += 1
         defer { AgentMetrics.foldersPolled(state.folders.count) }
-        let fullPass = state.polls % Self.fullPassEvery == 1
+        let fullPass = asked || state.polls % Self.fullPassEvery == 1
         let now = FilePreparation.wallClockNanoseconds()
-        let foldersWithFiles = Set(state.files.values.map(\.folder))
         var settled: [(path: String, modificationTime: Int64, firstSeen: Int64, leaseIsEvidence: Bool)] = []
-        for (top, polled) in folders {
+        // A folder handed over below one handed over before is polled with it, once.
+        for (top, polled) in folders
+        where !Self.ancestors(of: top).dropFirst().contains(where: { folders[$0] != nil }) {
             var pending = [top]
             while let folder = pending.popLast() {
                 guard let stamp = FileSystem.identity(at: Path.join(root, folder)) else {
@@ -168,7 +192,7 @@ final class DropPoller: Sendable {
                     Int64(bitPattern: stamp.device), Int64(bitPattern: stamp.inode), stamp.modificationTime,
                 ]
                 if !fullPass, let known = state.folders[folder], known.stamp == folderStamp,
-                    !foldersWithFiles.contains(folder)
+                    state.files[folder]?.isEmpty ?? true
                 {
                     pending += known.subfolders
                     continue
@@ -183,7 +207,8 @@ final class DropPoller: Sendable {
                     continue
                 }
                 var subfolders: [String] = []
-                var present = Set<String>()
+                var files: [String: TrackedFile] = [:]
+                let known = state.files[folder] ?? [:]
                 for entry in entries where !DropClassifier.isHidden(entry.name) {
                     let path = Path.join(folder, entry.name)
                     if entry.type == .directory {
@@ -191,16 +216,14 @@ final class DropPoller: Sendable {
                         continue
                     }
                     if DropClassifier.isWorkInProgress(entry.name) { continue }
-                    present.insert(path)
-                    if observe(path, in: folder, entry.changeStamp, now: now, &state),
-                        let file = state.files[path]
-                    {
+                    let (file, justSettled) = observe(known[path], entry.changeStamp, now: now)
+                    files[path] = file
+                    if justSettled {
                         settled.append((path, entry.modificationTime, file.firstSeen, polled.leaseIsEvidence))
                     }
                 }
-                for (path, file) in state.files where file.folder == folder && !present.contains(path) {
-                    state.files[path] = nil
-                }
+                // Files no longer listed are gone (filed, or moved away): forgotten with the old table.
+                state.files[folder] = files.isEmpty ? nil : files
                 let gone = Set(state.folders[folder]?.subfolders ?? []).subtracting(subfolders)
                 for subfolder in gone { forget(subfolder, &state) }
                 state.folders[folder] = (folderStamp, subfolders)
@@ -220,14 +243,11 @@ final class DropPoller: Sendable {
         }
     }
 
-    /// Notes a file's stamp; true when it has just settled (the same stamp over two polls and the
-    /// settle time).
-    private func observe(
-        _ path: String, in folder: String, _ stamp: [Int64], now: Int64, _ state: inout PollState
-    ) -> Bool {
-        guard var file = state.files[path] else {
-            state.files[path] = TrackedFile(stamp: stamp, firstSeen: now, stableSince: now, folder: folder)
-            return false
+    /// A file's record after a look that saw `stamp`, and whether it has just settled (the same
+    /// stamp over two polls and the settle time).
+    private func observe(_ known: TrackedFile?, _ stamp: [Int64], now: Int64) -> (TrackedFile, Bool) {
+        guard var file = known else {
+            return (TrackedFile(stamp: stamp, firstSeen: now, stableSince: now), false)
         }
         if file.stamp == stamp {
             file.stablePolls += 1
@@ -239,14 +259,13 @@ final class DropPoller: Sendable {
         }
         let settled = !file.reported && file.stablePolls >= 2 && now - file.stableSince >= settleNanoseconds
         if settled { file.reported = true }
-        state.files[path] = file
-        return settled
+        return (file, settled)
     }
 
     /// Drops what is known of `folder` and everything below it (it is gone).
     private func forget(_ folder: String, _ state: inout PollState) {
         state.folders = state.folders.filter { !Self.contains(folder, $0.key) }
-        state.files = state.files.filter { !Self.contains(folder, $0.value.folder) }
+        state.files = state.files.filter { !Self.contains(folder, $0.key) }
     }
 
     /// A full scan of the tree but the polled folders (which their polls cover): every file in
@@ -255,12 +274,14 @@ final class DropPoller: Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         var found: [DropScan.Found] = []
         var folders = 0
-        var pending = [""]
-        while let folder = pending.popLast() {
-            if polled.contains(where: { Self.contains($0, folder) }) { continue }
+        var pending: [(folder: String, parentDevice: UInt64?)] = [("", nil)]
+        while let (folder, parentDevice) = pending.popLast() {
+            if Self.ancestors(of: folder).contains(where: polled.contains) { continue }
+            let device = FileSystem.identity(at: Path.join(root, folder))?.device
+            if device != parentDevice, pollIfBlind(folder) { continue }
             guard let listing = try? DropScan.list(folder, in: root) else { continue }
             folders += 1
-            pending += listing.directories
+            pending += listing.directories.map { ($0, device) }
             found += listing.files.filter { !$0.source.claimed }
         }
         for file in found { queue.push(.found(file.source, modificationTime: file.modificationTime)) }
@@ -273,6 +294,27 @@ final class DropPoller: Sendable {
         } else {
             logger.info("rescan: files no event named are filed as found by the scan", metadata: metadata)
         }
+    }
+
+    /// In `auto` mode, hands `folder` to the polls when it is on a file system inotify cannot see
+    /// (mounted there after the agent started): its files are then taken as polled files, never
+    /// on the word of a lease. True when it did.
+    private func pollIfBlind(_ folder: String) -> Bool {
+        let absolute = Path.join(root, folder)
+        guard pollsBlindMounts, let type = try? FileSystemType.of(absolute), !type.isSeenByInotify else {
+            return false
+        }
+        let reason = "\(type.name) is a network, cluster or FUSE file system"
+        if poll(folder, because: .init(reason: reason, leaseIsEvidence: false)) {
+            logger.info(
+                "polling a folder inotify cannot see (found by a rescan)",
+                metadata: [
+                    "folder": "\(LogText.escaped(absolute))", "file-system": "\(type.name)",
+                    "why":
+                        "\(reason): writes from other machines (or behind a FUSE mount) raise no inotify event",
+                ])
+        }
+        return true
     }
 
     /// Whether `path` is `folder` or below it (paths relative to the drop folder, "" its root).

@@ -204,7 +204,10 @@ final class DropWatcher: Sendable {
             {
                 // Another node's writes raise no event here: its folder is polled instead.
                 let reason = "\(type.name) is a network, cluster or FUSE file system"
-                poller.poll(directory, because: .init(reason: reason, leaseIsEvidence: false))
+                // An overflow's rescan meets the folders polled already: said once.
+                guard poller.poll(directory, because: .init(reason: reason, leaseIsEvidence: false)) else {
+                    continue
+                }
                 logger.info(
                     "polling a folder inotify cannot see",
                     metadata: [
@@ -268,8 +271,8 @@ final class DropWatcher: Sendable {
     /// raise.
     private func pollForWantOfWatch(_ directory: String, code: Int32) {
         let limit = code == ENOSPC ? "fs.inotify.max_user_watches" : "fs.inotify.max_user_instances"
-        poller.poll(
-            directory, because: .init(reason: "no inotify watch left (\(limit))", leaseIsEvidence: true))
+        let reason = "no inotify watch left (\(limit))"
+        guard poller.poll(directory, because: .init(reason: reason, leaseIsEvidence: true)) else { return }
         let count = foldersWithoutWatch.add(1, ordering: .relaxed).newValue
         let metadata: Logger.Metadata = [
             "folder": "\(LogText.escaped(Path.join(root, directory)))",

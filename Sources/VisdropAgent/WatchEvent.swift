@@ -14,6 +14,9 @@ enum WatchEvent: Sendable, Equatable {
     /// The poller saw a file unchanged over two polls and the settle time (a polled folder: a
     /// network, cluster or FUSE file system, or one inotify had no watch left for).
     case settled(DropSource, PolledFile)
+    /// The settle timeout of the polled file first seen at `firstSeen` has passed: if it is still
+    /// there and incomplete for its kind, it is set aside.
+    case settleTimeoutDue(DropSource, firstSeen: Int64)
     /// A timer the pipeline set for `source` is due: its quiet time, a writer's wait, or a retry.
     case recheck(DropSource)
     /// The kernel's event queue overflowed: events were lost and the tree must be rescanned.

@@ -60,6 +60,12 @@ public struct WatchService: Service {
         if case .failed(let error) = await filer.next() { throw error }
 
         let poller = DropPoller(root: options.dropDirectory, options: options, queue: queue, logger: logger)
+        // SIGHUP: a rescan of the whole tree, now (ignored from here on rather than fatal).
+        signal(SIGHUP, SIG_IGN)
+        let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangUp.setEventHandler { poller.rescanNow() }
+        hangUp.resume()
+        defer { hangUp.cancel() }
         let watcher = DropWatcher(
             root: options.dropDirectory, mode: options.watchMode, poller: poller, queue: queue, logger: logger
         )
@@ -86,12 +92,6 @@ public struct WatchService: Service {
             file.source.claimed || !polled.keys.contains { DropPoller.contains($0, file.source.relativePath) }
         }
         queue.open(first: backlog.map { .found($0.source, modificationTime: $0.modificationTime) })
-        // SIGHUP: a rescan of the whole tree, now.
-        signal(SIGHUP, SIG_IGN)
-        let hangUp = DispatchSource.makeSignalSource(signal: SIGHUP)
-        hangUp.setEventHandler { poller.rescanNow() }
-        hangUp.resume()
-        defer { hangUp.cancel() }
         logger.info(
             "watching",
             metadata: [
