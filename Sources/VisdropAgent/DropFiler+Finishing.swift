@@ -206,14 +206,22 @@ extension DropFiler {
     /// The entry is renamed as it is (a link stays a link, a FIFO a FIFO), and no link on the way
     /// into `.rejected` is followed; a reason file's name is shortened to fit when needed.
     func reject(_ source: DropSource, kind: DropKind, reason: String) -> FilingOutcome {
-        let rejected = Path.join(AgentOptions.rejectedFolderName, source.directory)
-        do {
-            // The reason is written first: the rejected file never shows up without it.
-            let text = "\(source.relativePath): \(reason)\n"
+        // The reason is written first: the rejected file never shows up without it.
+        let text = "\(source.relativePath): \(reason)\n"
+        func moveAside(into folder: String) throws(FileSystemError) {
             _ = try FileSystem.moveAside(
-                source.currentPath, beneath: options.dropDirectory, into: rejected,
+                source.currentPath, beneath: options.dropDirectory, into: folder,
                 beneath: options.dropDirectory, durable: options.durable,
                 companion: (suffix: ".reason.txt", bytes: Array(text.utf8)))
+        }
+        do {
+            do {
+                try moveAside(into: Path.join(AgentOptions.rejectedFolderName, source.directory))
+            } catch where error.code == EXDEV {
+                // Its folder is another mount (a network or FUSE file system under the drop
+                // folder): set aside on that mount, in a `.rejected` folder beside it.
+                try moveAside(into: Path.join(source.directory, AgentOptions.rejectedFolderName))
+            }
         } catch {
             logger.error(
                 "could not set a rejected file aside",

@@ -347,7 +347,8 @@ struct SharedFileSystemEndToEndTests {
         let workspace = try TestWorkspace()
         let agent = try AgentProcess(
             workspace.watchArguments([
-                "--watch-mode", "auto", "--poll-interval", "100ms", "--settle-ms", "1000",
+                "--watch-mode", "auto", "--poll-interval", "100ms", "--settle-ms", "1000", "--settle-timeout",
+                "2s",
             ]),
             logPath: workspace.log)
         try agent.waitUntilWatching()
@@ -372,6 +373,14 @@ struct SharedFileSystemEndToEndTests {
             workspace.text(workspace.out + "/m/scalars.json").split(separator: "\n").count >= 60
         }
         #expect(workspace.text(workspace.out + "/m/scalars.json") == expected)
+        // A file that never completes is set aside on its own mount (DROP/.rejected is on another
+        // device): beside it, in m/.rejected.
+        let junk = Array("not an array at all".utf8)
+        try Data(junk).write(to: URL(fileURLWithPath: mount.backing + "/junk_1.npy"))
+        try eventually("the junk to be set aside on the mount; log:\n\(agent.log.suffix(3000))") {
+            workspace.isSetAside(workspace.drop + "/m/.rejected/junk_1.npy")
+        }
+        #expect(try workspace.bytes(mount.backing + "/.rejected/junk_1.npy") == junk)
         #expect(try agent.terminate() == 0)
     }
 
