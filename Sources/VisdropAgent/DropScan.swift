@@ -51,14 +51,17 @@ enum DropScan {
 
     /// Every file in the drop tree: the claimed ones first (they were taken before anything that
     /// is still in the drop folders), then the rest, each in `ScanOrder`.
-    static func backlog(of dropDirectory: String, logger: Logger) -> [Found] {
+    ///
+    /// With `changedBefore`, the time by which every directory of the tree was watched, files
+    /// changed since are left to their events (see `list`).
+    static func backlog(of dropDirectory: String, changedBefore: Int64? = nil, logger: Logger) -> [Found] {
         var claimed: [(path: String, modificationTime: Int64)] = []
         var dropped: [(path: String, modificationTime: Int64)] = []
         var pending = [""]
         while let directory = pending.popLast() {
             let listing: Listing
             do {
-                listing = try list(directory, in: dropDirectory)
+                listing = try list(directory, in: dropDirectory, changedBefore: changedBefore)
             } catch {
                 logger.warning(
                     "cannot list a directory", metadata: ["error": "\(LogText.escaped(error.description))"])

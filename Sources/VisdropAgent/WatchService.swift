@@ -88,9 +88,15 @@ public struct WatchService: Service {
         // Listed after the watch exists, so a file is in the backlog, in an event, or in both.
         // Polled folders' files settle through their polls; only their claimed files are taken now.
         let polled = poller.polledFolders
-        let backlog = DropScan.backlog(of: options.dropDirectory, logger: logger).filter { file in
-            file.source.claimed || !polled.keys.contains { DropPoller.contains($0, file.source.relativePath) }
-        }
+        // Files renamed in while the tree is listed are their events' (in their order): readdir
+        // may miss one and list a later one.
+        let watched = options.watchMode == .poll ? nil : FilePreparation.wallClockNanoseconds()
+        let backlog = DropScan.backlog(of: options.dropDirectory, changedBefore: watched, logger: logger)
+            .filter {
+                file in
+                file.source.claimed
+                    || !polled.keys.contains { DropPoller.contains($0, file.source.relativePath) }
+            }
         queue.open(first: backlog.map { .found($0.source, modificationTime: $0.modificationTime) })
         logger.info(
             "watching",

@@ -45,7 +45,13 @@ struct WatchEndToEndTests {
             workspace.text(scalars).split(separator: "\n").count == 20
         }
         // Files found by the new directory's scan and files reported by events keep the writer's order.
-        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+        let filed = workspace.text(scalars).split(separator: "\n")
+        let expected = try Python.expectedScalarLines(records).split(separator: "\n")
+        let common = min(filed.count, expected.count)
+        let first = (0..<common).first { filed[$0] != expected[$0] } ?? common
+        #expect(
+            filed == expected,
+            "first difference at line \(first): \(filed[max(0, first - 2)..<min(filed.count, first + 3)])")
         #expect(workspace.visibleDropFiles().isEmpty)
         // The sources went to the trash; once filing pauses, the sweeper deletes them.
         let trash = workspace.drop + "/.visdrop-trash"
@@ -104,7 +110,8 @@ struct WatchEndToEndTests {
     func burstOfScalarFiles() throws {
         let workspace = try TestWorkspace()
         let agent = try AgentProcess(
-            workspace.watchArguments(logLevel: "warning"),
+            workspace.watchArguments(
+                logLevel: ProcessInfo.processInfo.environment["VISDROP_TEST_BURST_LOG"] ?? "warning"),
             logPath: workspace.log)
         // At warning level no "watching" line comes: the journal shows the agent is up (a file
         // dropped before its watch exists is in its backlog).
@@ -119,7 +126,13 @@ struct WatchEndToEndTests {
         try eventually("5,000 lines", deadline: 300) {
             workspace.text(scalars).split(separator: "\n").count >= 5000
         }
-        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+        let filed = workspace.text(scalars).split(separator: "\n")
+        let expected = try Python.expectedScalarLines(records).split(separator: "\n")
+        let common = min(filed.count, expected.count)
+        let first = (0..<common).first { filed[$0] != expected[$0] } ?? common
+        #expect(
+            filed == expected,
+            "first difference at line \(first): \(filed[max(0, first - 2)..<min(filed.count, first + 3)])")
         #expect(workspace.visibleDropFiles().isEmpty)
         // The sources went to the trash; once filing pauses, the sweeper deletes them.
         let trash = workspace.drop + "/.visdrop-trash"
