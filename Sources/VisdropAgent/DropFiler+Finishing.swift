@@ -217,7 +217,7 @@ extension DropFiler {
         do {
             do {
                 try moveAside(into: Path.join(AgentOptions.rejectedFolderName, source.directory))
-            } catch where error.code == EXDEV {
+            } catch  where error.code == EXDEV {
                 // Its folder is another mount (a network or FUSE file system under the drop
                 // folder): set aside on that mount, in a `.rejected` folder beside it.
                 try moveAside(into: Path.join(source.directory, AgentOptions.rejectedFolderName))
