@@ -85,7 +85,7 @@ extension JSONScanner {
     }
 
     /// The range of a plain string at `position`, quotes included, moving past it.
-    private mutating func scanPlainString() -> Range<Int>? {
+    mutating func scanPlainString() -> Range<Int>? {
         guard position < end, bytes[position] == UInt8(ascii: "\"") else { return nil }
         let start = position
         position += 1

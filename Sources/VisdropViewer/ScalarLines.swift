@@ -1,6 +1,12 @@
 import VisdropFileSystem
 import VisdropJSON
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
 /// Reads a scalar file (`scalars.json` or a `file_path` target) line by line from a byte offset,
 /// in chunks, never whole: only complete lines count, so a line still being written waits.
 enum ScalarLines {
@@ -23,6 +29,8 @@ enum ScalarLines {
         _ file: borrowing RegularFile, from offset: Int, until end: Int = .max, _ body: (Record) -> Void
     ) throws(FileSystemError) -> (endOffset: Int, skippedLines: Int) {
         let parser = JSONParser(maximumDepth: 64)
+        var fastReader = JSONNumericFieldsReader()
+        var record = Record(step: 0, values: [])
         var carry: [UInt8] = []
         var position = offset
         var lineStart = offset
@@ -36,13 +44,13 @@ enum ScalarLines {
             bytes.append(contentsOf: chunk)
             var start = 0
             bytes.withUnsafeBufferPointer { buffer in
-                while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                while let newline = firstNewline(in: buffer, from: start) {
                     if skippingLongLine {
                         skippingLongLine = false
                     } else {
                         let line = UnsafeBufferPointer(rebasing: buffer[start..<newline])
                         if !isBlank(line) {
-                            if let record = record(line, parser: parser) {
+                            if read(line, into: &record, fastReader: &fastReader, parser: parser) {
                                 body(record)
                             } else {
                                 skipped += 1
@@ -65,29 +73,40 @@ enum ScalarLines {
         return (lineStart, skipped)
     }
 
+    /// The index of the first `\n` in `buffer[start...]`, found by `memchr` (a word at a time).
+    private static func firstNewline(in buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < buffer.count, let base = buffer.baseAddress,
+            let found = memchr(base + start, Int32(UInt8(ascii: "\n")), buffer.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
     private static func isBlank(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
-    /// The record on one line: a JSON object with a numeric `step`; its numbers (not booleans)
-    /// are the values, `NaN` and the infinities included.
-    static func record(_ line: UnsafeBufferPointer<UInt8>, parser: JSONParser) -> Record? {
-        guard case .object(let object)? = try? parser.parse(line), let step = number(object["step"]) else {
-            return nil
+    /// Reads the record on one line into `record`: a JSON object with a numeric `step`; its
+    /// numbers (not booleans) are the values, `NaN` and the infinities included. Returns `false`
+    /// when the line holds no record (`record` is then unspecified).
+    ///
+    /// A flat, plainly spelt line (the common one) is read by `JSONNumericFieldsReader` without
+    /// building a JSON value; any other goes through `parser`, which gives the same numbers.
+    static func read(
+        _ line: UnsafeBufferPointer<UInt8>, into record: inout Record,
+        fastReader: inout JSONNumericFieldsReader,
+        parser: JSONParser
+    ) -> Bool {
+        if !fastReader.read(line, into: &record.values) {
+            guard case .object(let object)? = try? parser.parse(line) else { return false }
+            record.values.removeAll(keepingCapacity: true)
+            for (key, value) in object {
+                if let number = value.doubleValue { record.values.append((key, number)) }
+            }
         }
-        var values: [(key: String, value: Double)] = []
-        values.reserveCapacity(object.count)
-        for (key, value) in object where key != "step" {
-            if let number = number(value) { values.append((key, number)) }
-        }
-        return Record(step: step, values: values)
-    }
-
-    private static func number(_ value: JSONValue?) -> Double? {
-        switch value {
-        case .integer(let integer)?: return integer.doubleValue
-        case .float(let float)?: return float
-        default: return nil
-        }
+        // The step is most often the last field, where removing it moves nothing.
+        guard let stepIndex = record.values.lastIndex(where: { $0.key.utf8.elementsEqual("step".utf8) })
+        else { return false }
+        record.step = record.values.remove(at: stepIndex).value
+        return true
     }
 }

@@ -84,11 +84,18 @@ final class ScalarSeriesStore: Sendable {
         {
             var fresh: [String: MinMaxDownsampler] = [:]
             let start = endOffset
+            // Each field's state index by its place in the last record: like lines name the
+            // same keys in the same order (as the same strings), and comparing a key with the
+            // one last seen at its place costs less than hashing it.
+            var indexByPlace: [(key: String, index: Int)] = []
             let (end, skipped) = try ScalarLines.read(file, from: start) { record in
-                for (key, value) in record.values {
+                for (place, (key, value)) in record.values.enumerated() {
                     let index: Int
-                    if let known = keyIndex[key] {
+                    if place < indexByPlace.count, indexByPlace[place].key == key {
+                        index = indexByPlace[place].index
+                    } else if let known = keyIndex[key] {
                         index = known
+                        Self.remember(key, index, at: place, in: &indexByPlace)
                     } else {
                         guard keys.count < ScalarSeriesStore.maximumKeys else {
                             droppedKeys += 1
@@ -98,6 +105,7 @@ final class ScalarSeriesStore: Sendable {
                         keyIndex[key] = index
                         keys.append(key)
                         states.append((MinMaxDownsampler(limit: limit), ExponentialSmoother(weight: weight)))
+                        Self.remember(key, index, at: place, in: &indexByPlace)
                     }
                     let point = SeriesPoint(
                         step: record.step, value: value, smoothed: states[index].smoother.next(value))
@@ -112,6 +120,16 @@ final class ScalarSeriesStore: Sendable {
                 if checkpoints.count > ScalarSeriesStore.checkpointCount { checkpoints.removeFirst() }
             }
             return fresh
+        }
+
+        private static func remember(
+            _ key: String, _ index: Int, at place: Int, in indexByPlace: inout [(key: String, index: Int)]
+        ) {
+            if place < indexByPlace.count {
+                indexByPlace[place] = (key, index)
+            } else if place == indexByPlace.count {
+                indexByPlace.append((key, index))
+            }
         }
     }
 
