@@ -6,7 +6,8 @@
 // first value. Parsing the same bytes as a String, or as one JSON line when they hold no newline, must
 // agree with parsing them as bytes. JSONRecords.pythonLines (whose fast path re-spells plain records
 // straight from their text) must write exactly what parsing the records and writing them does, or fail
-// the same way. Any violation calls fatalError so that libFuzzer records the input
+// the same way; so must JSONNumericFieldsReader (the viewer's fast path for scalar lines) give, for each
+// line it takes, the numbers parsing that line gives, bit for bit. Any violation calls fatalError so that libFuzzer records the input
 // as a crash. Build and run with `scripts/fuzz FuzzJSON SECONDS`.
 import VisdropJSON
 
@@ -38,7 +39,27 @@ public func fuzzJSON(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
         _ = error.description
     }
     checkRecordLines(bytes)
+    checkNumericFields(bytes)
     return 0
+}
+
+/// Each line `JSONNumericFieldsReader` takes (one reader for all, so keys are reused line to
+/// line) gives the numbers of the object `JSONParser` reads from it, in order, bit for bit.
+private func checkNumericFields(_ bytes: [UInt8]) {
+    var reader = JSONNumericFieldsReader()
+    var fields: [(key: String, value: Double)] = []
+    for line in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+        let line = Array(line)
+        guard line.withUnsafeBufferPointer({ reader.read($0, into: &fields) }) else { continue }
+        guard case .object(let object)? = try? JSONParser().parse(line) else {
+            fatalError(
+                "the fast path took a line the parser refuses: \(String(decoding: line, as: UTF8.self))")
+        }
+        let parsed = object.compactMap { key, value in value.doubleValue.map { (key, $0.bitPattern) } }
+        guard parsed.elementsEqual(fields.map { ($0.key, $0.value.bitPattern) }, by: { $0 == $1 }) else {
+            fatalError("the fast path read \(fields), the parser \(parsed)")
+        }
+    }
 }
 
 /// `JSONRecords.pythonLines` agrees with `JSONRecords.parse` followed by `JSONWriter`.
