@@ -114,11 +114,11 @@ class Agent:
         with open(self.log_path, errors="replace") as handle:
             return handle.readlines()
 
-    def wait_for(self, text, timeout=300):
+    def wait_for(self, text, also="", timeout=300):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             for line in self.lines():
-                if text in line:
+                if text in line and also in line:
                     return line.strip()
             if self.process.poll() is not None:
                 raise SystemExit(f"the agent exited ({self.process.returncode}):\n" + "".join(self.lines()))
@@ -184,10 +184,10 @@ def cpu_text(ticks, elapsed):
 
 def idle_run(args, tree, label, arguments, results, hangups=0):
     out = tempfile.mkdtemp(prefix="out-", dir=args.work_dir)
-    agent = Agent(args.visdrop, tree, out, arguments, os.path.join(args.work_dir, f"agent-{slug(label)}.log"))
+    agent = Agent(args.visdrop, tree, out, [*arguments, *args.agent_arg], os.path.join(args.work_dir, f"agent-{slug(label)}.log"))
     try:
         started = time.monotonic()
-        watching = agent.wait_for("watching")
+        watching = agent.wait_for("] watching", "backlog=")
         settled = agent.settle(quiet_ticks=args.quiet_ticks)
         log(f"\n## idle: {label}\n  `{agent.command}`\n  {load()}; started and settled in "
             f"{time.monotonic() - started:.0f} s (quiet for 3 s after {settled:.0f} s)")
@@ -269,10 +269,10 @@ def latency_run(args, backing, label, arguments, interval, results):
             if bindfs.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("bindfs did not mount: " + bindfs.stderr.read().decode(errors="replace"))
             time.sleep(0.05)
-        agent = Agent(args.visdrop, mount, out, ["--watch-mode", "auto", *arguments],
+        agent = Agent(args.visdrop, mount, out, ["--watch-mode", "auto", *arguments, *args.agent_arg],
                       os.path.join(args.work_dir, f"agent-{slug(label)}.log"))
         started = time.monotonic()
-        watching = agent.wait_for("watching")
+        watching = agent.wait_for("] watching", "backlog=")
         agent.settle(quiet_ticks=args.quiet_ticks)
         log(f"\n## latency: {label}\n  `bindfs -f --no-allow-other BACKING MOUNT`; `{agent.command}`\n"
             f"  {load()}; started and settled in {time.monotonic() - started:.0f} s")
@@ -286,7 +286,7 @@ def latency_run(args, backing, label, arguments, interval, results):
             result["idle_bindfs_ms_per_s"] = used[bindfs.pid] * 1000 / TICK / elapsed
         follower = ScalarsFollower(os.path.join(out, "live", "scalars.json"))
         follower.start()
-        closed = {}
+        closed, closed_wall = {}, {}
         rng = random.Random(args.seed)
         base = time.monotonic()
         for step in range(args.writes):
@@ -295,6 +295,7 @@ def latency_run(args, backing, label, arguments, interval, results):
             with open(os.path.join(live, f"probe_{step:04d}.json"), "w") as handle:
                 handle.write(json.dumps({"probe": 1.0, "step": step}))
             closed[step] = time.monotonic()
+            closed_wall[step] = time.time()
         deadline = time.monotonic() + 60
         while len(follower.arrivals) < args.writes and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -310,6 +311,11 @@ def latency_run(args, backing, label, arguments, interval, results):
                 f"p99 {p99:.0f} ms, max {top:.0f} ms, min {low:.0f} ms; {late} over p50 + one "
                 f"interval; missing {missing}; {load()}")
             result.update(p50=p50, p99=p99, max=top, min=low, late=late)
+            slowest = sorted(((follower.arrivals[s] - closed[s]) * 1000, s) for s in closed
+                             if s in follower.arrivals)[-5:]
+            log("  slowest: " + ", ".join(
+                f"probe_{s:04d} {ms:.0f} ms (closed {time.strftime('%H:%M:%S', time.localtime(closed_wall[s]))}"
+                f".{int(closed_wall[s] * 1000) % 1000:03d})" for ms, s in reversed(slowest)))
         else:
             log(f"  no line arrived; missing {missing}")
         result.update(writes=len(latencies), missing=missing, load_after=load())
@@ -346,6 +352,9 @@ def main():
                         help="start-up has settled after 3 s each using at most this many ticks")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--only", choices=["idle", "latency"])
+    parser.add_argument("--agent-arg", action="append", default=[],
+                        help="passed to every agent, e.g. --agent-arg=--log-level --agent-arg=debug")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder (the agents' logs)")
     args = parser.parse_args()
 
     if shutil.which(args.visdrop) is None and not os.access(args.visdrop, os.X_OK):
@@ -373,7 +382,7 @@ def main():
                     ["--poll-interval", "200ms", "--settle-ms", "200"], 0.2, results)
 
     log("\n## summary (CPU in ms per second of the agent; latency in ms, close -> line)\n")
-    log("| run | load before | agent CPU | bindfs CPU | rescan CPU | p50 | p99 | max |")
+    log("| run | load (1, 5, 15 min) | agent CPU | bindfs CPU | rescan CPU | p50 | p99 | max |")
     log("|---|---|--:|--:|--:|--:|--:|--:|")
     for r in results:
         agent = r.get("ms_per_s", r.get("idle_agent_ms_per_s"))
@@ -384,7 +393,10 @@ def main():
         cells += [f"{r[k]:.0f}" if k in r else "" for k in ("p50", "p99", "max")]
         log("| " + " | ".join(cells) + " |")
     log(f"\n{load()}")
-    shutil.rmtree(args.work_dir, ignore_errors=True)
+    if args.keep:
+        log(f"kept {args.work_dir} (agent-*.log)")
+    else:
+        shutil.rmtree(args.work_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
