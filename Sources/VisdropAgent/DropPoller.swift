@@ -10,8 +10,8 @@ import VisdropFileSystem
 ///   FUSE file systems, where writes from elsewhere raise no inotify event, and folders inotify
 ///   had no watch left for. Every `poll-interval` it lists the folders whose change stamp moved
 ///   (and those holding files it is settling; every `fullPassEvery` polls, all of them), and
-///   reports a file as `.settled` once its stamp (device, inode, size, mtime and ctime) stayed
-///   the same over two polls and the settle time. Whether it is complete for its kind is for the
+///   reports a file as `.settled` once two polls at least the settle time apart saw the same
+///   stamp (device, inode, size, mtime and ctime). Whether it is complete for its kind is for the
 ///   filer to tell.
 /// - **Rescanning** the whole tree every `rescan-interval` and on `rescanNow()` (`SIGHUP`), so
 ///   that files no event named (a write through another mount namespace, a lost event) are filed
@@ -244,7 +244,7 @@ final class DropPoller: Sendable {
     }
 
     /// A file's record after a look that saw `stamp`, and whether it has just settled (the same
-    /// stamp over two polls and the settle time).
+    /// stamp at two polls at least the settle time apart).
     private func observe(_ known: TrackedFile?, _ stamp: [Int64], now: Int64) -> (TrackedFile, Bool) {
         guard var file = known else {
             return (TrackedFile(stamp: stamp, firstSeen: now, stableSince: now), false)
@@ -257,7 +257,8 @@ final class DropPoller: Sendable {
             file.stablePolls = 0
             file.reported = false
         }
-        let settled = !file.reported && file.stablePolls >= 2 && now - file.stableSince >= settleNanoseconds
+        // Two looks that saw the same stamp, at least the settle time apart.
+        let settled = !file.reported && file.stablePolls >= 1 && now - file.stableSince >= settleNanoseconds
         if settled { file.reported = true }
         return (file, settled)
     }
@@ -282,7 +283,10 @@ final class DropPoller: Sendable {
             guard let listing = try? DropScan.list(folder, in: root) else { continue }
             folders += 1
             pending += listing.directories.map { ($0, device) }
-            found += listing.files.filter { !$0.source.claimed }
+            // Work-in-progress names are never taken: not worth an event each.
+            found += listing.files.filter {
+                !$0.source.claimed && !DropClassifier.isWorkInProgress($0.source.name)
+            }
         }
         for file in found { queue.push(.found(file.source, modificationTime: file.modificationTime)) }
         let elapsed = FilingStatistics.milliseconds(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)

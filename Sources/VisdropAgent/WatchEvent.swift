@@ -11,7 +11,7 @@ enum WatchEvent: Sendable, Equatable {
     case completed(relativePath: String)
     /// A file was found by scanning a directory (the backlog, a new directory, a rescan).
     case found(DropSource, modificationTime: Int64)
-    /// The poller saw a file unchanged over two polls and the settle time (a polled folder: a
+    /// The poller saw a file unchanged at two polls at least the settle time apart (a polled folder: a
     /// network, cluster or FUSE file system, or one inotify had no watch left for).
     case settled(DropSource, PolledFile)
     /// The settle timeout of the polled file first seen at `firstSeen` has passed: if it is still
