@@ -199,7 +199,11 @@ final class DropPoller: Sendable {
                 }
                 let entries: [FileSystem.DirectoryEntry]
                 do {
-                    entries = try FileSystem.listDirectory(Path.join(root, folder))
+                    // Hidden entries and work-in-progress files are never taken: not even statted.
+                    entries = try FileSystem.listDirectory(Path.join(root, folder)) { name, type in
+                        DropClassifier.isHidden(name)
+                            || (type != .directory && DropClassifier.isWorkInProgress(name))
+                    }
                 } catch {
                     logger.debug(
                         "cannot list a polled folder; looking again at the next poll",

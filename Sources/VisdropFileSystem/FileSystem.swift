@@ -259,9 +259,15 @@ public enum FileSystem {
     }
 
     /// Lists a directory without following links; `.` and `..` are left out.
-    public static func listDirectory(_ path: String) throws(FileSystemError) -> [DirectoryEntry] {
+    ///
+    /// `skip` leaves out, without a `stat`, the entries it is true for — where the listing says
+    /// what they are (`d_type`): a poll of a folder of many work-in-progress files stats none.
+    public static func listDirectory(
+        _ path: String, skip: (_ name: String, _ type: EntryType) -> Bool = { _, _ in false }
+    ) throws(FileSystemError) -> [DirectoryEntry] {
         var entries: [DirectoryEntry] = []
-        try forEachEntry(in: path) { fd, name, _ in
+        try forEachEntry(in: path) { fd, name, type in
+            if let type, skip(name, type) { return }
             var info = stat()
             guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
             entries.append(
