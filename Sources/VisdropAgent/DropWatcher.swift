@@ -298,9 +298,6 @@ final class DropWatcher: Sendable {
         return String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace }
     }
 
-    /// How many folders inotify had no watch left for (they are polled).
-    var foldersPolledForWantOfWatches: Int { foldersWithoutWatch.load(ordering: .relaxed) }
-
     private func relative(_ watchedDirectory: String) -> String? {
         var directory = watchedDirectory
         if directory.hasSuffix("/") { directory.removeLast() }
