@@ -283,7 +283,7 @@ final class DropPoller: Sendable {
         while let (folder, parentDevice) = pending.popLast() {
             if Self.ancestors(of: folder).contains(where: polled.contains) { continue }
             let device = FileSystem.identity(at: Path.join(root, folder))?.device
-            if device != parentDevice, pollIfBlind(folder) { continue }
+            if device != parentDevice, pollIfBlind(folder, foundBy: "a rescan") { continue }
             guard let listing = try? DropScan.list(folder, in: root) else { continue }
             folders += 1
             pending += listing.directories.map { ($0, device) }
@@ -304,10 +304,12 @@ final class DropPoller: Sendable {
         }
     }
 
-    /// In `auto` mode, hands `folder` to the polls when it is on a file system inotify cannot see
-    /// (mounted there after the agent started): its files are then taken as polled files, never
-    /// on the word of a lease. True when it did.
-    private func pollIfBlind(_ folder: String) -> Bool {
+    /// In `auto` mode, hands `folder` to the polls when it is on a file system inotify cannot see:
+    /// its files are then taken as polled files, never on the word of a lease. True when it is.
+    /// The watcher asks the same of each folder it meets on another device than its parent's;
+    /// `foundBy` names what found a mount made after the start. A folder polled already is not
+    /// logged again (an overflow's rescan meets them all).
+    func pollIfBlind(_ folder: String, foundBy: String?) -> Bool {
         let absolute = Path.join(root, folder)
         guard pollsBlindMounts, let type = try? FileSystemType.of(absolute), !type.isSeenByInotify else {
             return false
@@ -315,7 +317,7 @@ final class DropPoller: Sendable {
         let reason = "\(type.name) is a network, cluster or FUSE file system"
         if poll(folder, because: .init(reason: reason, leaseIsEvidence: false)) {
             logger.info(
-                "polling a folder inotify cannot see (found by a rescan)",
+                "\("polling a folder inotify cannot see" + (foundBy.map { " (found by \($0))" } ?? ""))",
                 metadata: [
                     "folder": "\(LogText.escaped(absolute))", "file-system": "\(type.name)",
                     "why":

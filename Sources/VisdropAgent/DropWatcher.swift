@@ -28,7 +28,6 @@ final class DropWatcher: Sendable {
     /// Takes the folders inotify cannot see (network, cluster and FUSE file systems in `auto`
     /// mode) or has no watch left for.
     private let poller: DropPoller
-    private let mode: AgentOptions.WatchMode
     /// Folders handed to the poller for want of a watch; the first is logged as a warning.
     private let foldersWithoutWatch = Atomic<Int>(0)
     private let stopRequested = Atomic<Bool>(false)
@@ -56,9 +55,8 @@ final class DropWatcher: Sendable {
     private static let wakeSignal = SIGURG
 
     /// Creates a watcher for `root`.
-    init(root: String, mode: AgentOptions.WatchMode, poller: DropPoller, queue: EventQueue, logger: Logger) {
+    init(root: String, poller: DropPoller, queue: EventQueue, logger: Logger) {
         self.root = root
-        self.mode = mode
         self.poller = poller
         self.queue = queue
         self.logger = logger
@@ -199,24 +197,8 @@ final class DropWatcher: Sendable {
         while let (directory, parentDevice) = pending.popLast() {
             let absolute = Path.join(root, directory)
             let device = FileSystem.identity(at: absolute)?.device
-            if mode == .auto, device != parentDevice, let type = try? FileSystemType.of(absolute),
-                !type.isSeenByInotify
-            {
-                // Another node's writes raise no event here: its folder is polled instead.
-                let reason = "\(type.name) is a network, cluster or FUSE file system"
-                // An overflow's rescan meets the folders polled already: said once.
-                guard poller.poll(directory, because: .init(reason: reason, leaseIsEvidence: false)) else {
-                    continue
-                }
-                logger.info(
-                    "polling a folder inotify cannot see",
-                    metadata: [
-                        "folder": "\(LogText.escaped(absolute))", "file-system": "\(type.name)",
-                        "why":
-                            "\(reason): writes from other machines (or behind a FUSE mount) raise no inotify event",
-                    ])
-                continue
-            }
+            // Another node's writes raise no event on a blind file system: its folder is polled.
+            if device != parentDevice, poller.pollIfBlind(directory, foundBy: nil) { continue }
             // Watch first, then list: a file created in between is seen by both, never by neither.
             // No trailing slash below the root: it would make the kernel follow a link that replaced
             // the directory, despite IN_DONT_FOLLOW.

@@ -66,9 +66,7 @@ public struct WatchService: Service {
         hangUp.setEventHandler { poller.rescanNow() }
         hangUp.resume()
         defer { hangUp.cancel() }
-        let watcher = DropWatcher(
-            root: options.dropDirectory, mode: options.watchMode, poller: poller, queue: queue, logger: logger
-        )
+        let watcher = DropWatcher(root: options.dropDirectory, poller: poller, queue: queue, logger: logger)
         do {
             try poller.start()
             if options.watchMode == .poll {

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 
 /// Runs python3 (the ground truth: numpy, json, PyYAML, mmengine) and returns its standard output.
 enum Python {
@@ -63,4 +64,19 @@ func pixelValues(_ text: String) throws -> [UInt8] {
         guard let value = UInt8($0) else { throw TestFailure("not a pixel value: \($0)") }
         return value
     }
+}
+
+/// Expects `text`'s lines to be `expected`'s, saying where they first differ (a long file's
+/// order is checked line by line, and a whole-file diff would say nothing useful).
+func expectLines(
+    of text: String, equal expected: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let filed = text.split(separator: "\n")
+    let lines = expected.split(separator: "\n")
+    let common = min(filed.count, lines.count)
+    let first = (0..<common).first { filed[$0] != lines[$0] } ?? common
+    #expect(
+        filed == lines,
+        "first difference at line \(first): \(filed[max(0, first - 2)..<min(filed.count, first + 3)])",
+        sourceLocation: sourceLocation)
 }

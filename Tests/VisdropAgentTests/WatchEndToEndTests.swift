@@ -45,13 +45,7 @@ struct WatchEndToEndTests {
             workspace.text(scalars).split(separator: "\n").count == 20
         }
         // Files found by the new directory's scan and files reported by events keep the writer's order.
-        let filed = workspace.text(scalars).split(separator: "\n")
-        let expected = try Python.expectedScalarLines(records).split(separator: "\n")
-        let common = min(filed.count, expected.count)
-        let first = (0..<common).first { filed[$0] != expected[$0] } ?? common
-        #expect(
-            filed == expected,
-            "first difference at line \(first): \(filed[max(0, first - 2)..<min(filed.count, first + 3)])")
+        expectLines(of: workspace.text(scalars), equal: try Python.expectedScalarLines(records))
         #expect(workspace.visibleDropFiles().isEmpty)
         // The sources went to the trash; once filing pauses, the sweeper deletes them.
         let trash = workspace.drop + "/.visdrop-trash"
@@ -126,13 +120,7 @@ struct WatchEndToEndTests {
         try eventually("5,000 lines", deadline: 300) {
             workspace.text(scalars).split(separator: "\n").count >= 5000
         }
-        let filed = workspace.text(scalars).split(separator: "\n")
-        let expected = try Python.expectedScalarLines(records).split(separator: "\n")
-        let common = min(filed.count, expected.count)
-        let first = (0..<common).first { filed[$0] != expected[$0] } ?? common
-        #expect(
-            filed == expected,
-            "first difference at line \(first): \(filed[max(0, first - 2)..<min(filed.count, first + 3)])")
+        expectLines(of: workspace.text(scalars), equal: try Python.expectedScalarLines(records))
         #expect(workspace.visibleDropFiles().isEmpty)
         // The sources went to the trash; once filing pauses, the sweeper deletes them.
         let trash = workspace.drop + "/.visdrop-trash"
