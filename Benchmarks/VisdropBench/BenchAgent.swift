@@ -24,10 +24,11 @@ final class BenchAgent {
         let deadline = Bench.now() + UInt64(timeoutSeconds * 1e9)
         while !Bench.list(trash).isEmpty, Bench.now() < deadline { Bench.sleep(milliseconds: 20) }
     }
-    /// Where a source goes missing once its agent has filed it and flushed the output: visdrop
-    /// first claims a file (renames it into `DROP/.visdrop-claim`, the agent's claim folder) and
-    /// removes it from there; the peer removes it from the drop folder.
-    var filedSourcesLeave: String { side == .visdrop ? Bench.join(drop, ".visdrop-claim") : drop }
+    /// The name of visdrop's claim folder in each drop folder: the agent first claims a file
+    /// (renames it into `DROP/.visdrop-claim`) and, once the batch's outputs are flushed, moves
+    /// the claim folder into its trash whole (or, when a file in it waits for a later batch,
+    /// each filed source on its own).
+    static let claimFolderName = ".visdrop-claim"
     var out: String { Bench.join(root, "out") }
     var images: String { Bench.join(out, "vis_image") }
     var scalars: String { Bench.join(out, "scalars.json") }
@@ -38,8 +39,7 @@ final class BenchAgent {
         self.side = side
         self.root = root
         Bench.removeTree(root)
-        // The claim folder exists before the agent starts, so that the benchmark can watch it.
-        for directory in [stage, drop, filedSourcesLeave, images] { try Bench.makeDirectories(directory) }
+        for directory in [stage, drop, images] { try Bench.makeDirectories(directory) }
     }
 
     /// Starts `command` (the first element is the executable) with output to `agent.log`.

@@ -53,6 +53,11 @@ final class DropRun {
     private var recordsSeen: [Int] = []
     private var outputAt: [UInt64] = []
     private var gone: [Bool] = []
+    /// visdrop's sources claimed and not gone yet: gone with their claim folder.
+    private var claimed: [Int] = []
+    /// Watches on claim folders, for the sources that leave one by one (when a claim folder
+    /// holds a file waiting for a later batch, its batch's sources leave it file by file).
+    private var claimWatches = Set<Int32>()
     private var outputs = 0
     private var removals = 0
     private var overflowed = false
@@ -66,7 +71,10 @@ final class DropRun {
     init(agent: BenchAgent) throws(BenchError) {
         self.agent = agent
         inotify = try Inotify()
-        dropWatch = try inotify.watch(agent.filedSourcesLeave, mask: UInt32(IN_DELETE | IN_MOVED_FROM))
+        // visdrop claims a source (renames it into `.visdrop-claim`), and the claim folder leaves
+        // for the trash whole once its batch is durable; the peer removes each source in place.
+        dropWatch = try inotify.watch(
+            agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_ONLYDIR))
         outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
         imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE))
     }
@@ -162,6 +170,7 @@ final class DropRun {
         recordsSeen = Array(repeating: 0, count: workload.files)
         outputAt = Array(repeating: 0, count: workload.files)
         gone = Array(repeating: false, count: workload.files)
+        claimed = []
         outputs = 0
         removals = 0
         overflowed = false
@@ -197,11 +206,27 @@ final class DropRun {
         let time = Bench.now()
         if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
             overflowed = true
-        } else if event.watch == dropWatch {
-            if let index = index(of: event.name, expected: workload.sourceName), !gone[index] {
-                gone[index] = true
-                removals += 1
+        } else if event.watch == dropWatch, agent.side == .visdrop, event.name == BenchAgent.claimFolderName {
+            if event.mask & UInt32(IN_CREATE) != 0 {
+                if let watch = try? inotify.watch(
+                    Bench.join(agent.drop, event.name), mask: UInt32(IN_DELETE | IN_MOVED_FROM))
+                {
+                    claimWatches.insert(watch)
+                }
+            } else {
+                // The claim folder left: every source claimed before it went with it.
+                for index in claimed { markGone(index) }
+                claimed.removeAll()
             }
+        } else if event.watch == dropWatch {
+            guard let index = index(of: event.name, expected: workload.sourceName) else { return }
+            if agent.side == .visdrop, event.mask & UInt32(IN_MOVED_FROM) != 0 {
+                claimed.append(index)
+            } else {
+                markGone(index)
+            }
+        } else if claimWatches.contains(event.watch) {
+            if let index = index(of: event.name, expected: workload.sourceName) { markGone(index) }
         } else if event.watch == imageWatch {
             // A PNG the peer creates is still empty; one visdrop creates is linked in whole.
             if event.mask & UInt32(IN_CREATE) != 0, agent.side == .peer { return }
@@ -211,6 +236,12 @@ final class DropRun {
         } else if event.watch == outWatch, event.name == "scalars.json", !workload.isImage {
             readScalarLines(at: time)
         }
+    }
+
+    private func markGone(_ index: Int) {
+        guard !gone[index] else { return }
+        gone[index] = true
+        removals += 1
     }
 
     private func index(of name: String, expected: (Int) -> String) -> Int? {
@@ -300,7 +331,8 @@ final class DropRun {
     /// After an inotify overflow: decide completion from the folders themselves.
     private func checkByListing() {
         let time = Bench.now()
-        let present = Set(Bench.list(agent.drop) + Bench.list(agent.filedSourcesLeave))
+        let present = Set(
+            Bench.list(agent.drop) + Bench.list(Bench.join(agent.drop, BenchAgent.claimFolderName)))
         for index in 0..<workload.files where !gone[index] && !present.contains(workload.sourceName(index)) {
             gone[index] = true
             removals += 1

@@ -34,26 +34,36 @@ extension DropFiler {
         // folder, and the drop folder the claim took the name from.
         var folders: [ObjectIdentifier: Directory] = [:]
         var trashedBytes = 0
+        // The batch's claimed sources by claim folder: a claim folder that holds nothing else
+        // leaves for the trash whole, in one rename instead of one per file.
+        var claimed: [ObjectIdentifier: ClaimedSources] = [:]
         for index in filed {
             let item = items[index]
-            do {
-                if item.checkBeforeRemoval, let changed = changedSinceRead(item) {
-                    keepChanged(item, changed)
-                    continue
-                }
-                try dispose(item, trashFolder: &trashFolder)
-                for case .success(let folder) in [item.currentFolder, item.folder] {
-                    // The batch opened each folder once, so the object names it (no path hashed).
-                    folders[ObjectIdentifier(folder)] = folder
-                }
-                trashedBytes += item.sourceBytes
-            } catch {
-                logger.error(
-                    "filed, but the source could not be removed; it stays where it is (its claim folder or drop folder)",
-                    metadata: [
-                        "file": "\(item.source)", "error": "\(LogText.escaped(error.description))",
-                    ])
-                keptAfterFiling.insert(item.source)
+            if item.checkBeforeRemoval, let changed = changedSinceRead(item) {
+                keepChanged(item, changed)
+                continue
+            }
+            if options.archiveDirectory == nil, item.source.claimed, case .success(let folder) = item.folder,
+                case .success(let claimFolder) = item.claimFolder
+            {
+                claimed[
+                    ObjectIdentifier(claimFolder), default: .init(folder: folder, claimFolder: claimFolder)
+                ]
+                .items.append(index)
+                continue
+            }
+            disposeOne(item, trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
+        }
+        for group in claimed.values {
+            if trashWhole(group, items, trashFolder: &trashFolder) {
+                // Its drop folder lost the claim folder's name: only that folder needs flushing.
+                folders[ObjectIdentifier(group.folder)] = group.folder
+                trashedBytes += group.items.reduce(0) { $0 + items[$1].sourceBytes }
+                continue
+            }
+            for index in group.items {
+                disposeOne(
+                    items[index], trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
             }
         }
         CrashWindow.widen()
@@ -75,6 +85,76 @@ extension DropFiler {
         if pendingIntent != nil, removalsAreDurable { journal.commit() }
         pendingIntent = nil
         if trashFolder != nil { trash.ring(files: filed.count, bytes: trashedBytes) }
+    }
+
+    /// A claim folder and the batch's filed sources in it.
+    private struct ClaimedSources {
+        var folder: Directory
+        var claimFolder: Directory
+        var items: [Int] = []
+    }
+
+    /// Moves `group`'s claim folder into the trash whole when it holds exactly the batch's filed
+    /// sources from it (nothing waiting there for a later batch); true when it did. The next
+    /// batch that claims a file in the folder makes a new claim folder.
+    ///
+    /// Only the agent puts files into a claim folder, on this thread, so nothing can join the
+    /// folder between its listing and its rename.
+    private func trashWhole(
+        _ group: ClaimedSources, _ items: [Item], trashFolder: inout Result<Directory, FileSystemError>?
+    )
+        -> Bool
+    {
+        guard let entries = try? group.claimFolder.listNames(), entries.count == group.items.count else {
+            return false
+        }
+        let names = Set(group.items.map { items[$0].name })
+        guard names.count == entries.count, entries.allSatisfy({ names.contains($0.name) }),
+            let trashDirectory = try? openTrash(&trashFolder)
+        else { return false }
+        do {
+            try group.folder.moveEntry(DropSource.claimFolderName, to: trash.nextName(), in: trashDirectory)
+            return true
+        } catch {
+            // On another file system than the trash (EXDEV), or not movable: file by file.
+            return false
+        }
+    }
+
+    /// The trash folder, opened (and made) on first use in a batch.
+    private func openTrash(_ trashFolder: inout Result<Directory, FileSystemError>?) throws(FileSystemError)
+        -> Directory
+    {
+        let opened =
+            trashFolder
+            ?? Result { () throws(FileSystemError) in
+                try Directory.open(TrashSweeper.folderName, beneath: options.dropDirectory, creating: true)
+            }
+        trashFolder = opened
+        return try opened.get()
+    }
+
+    /// Disposes of one filed source (`dispose(_:trashFolder:)`), noting the folders to flush and
+    /// the bytes trashed; a source that cannot be removed is kept and said.
+    private func disposeOne(
+        _ item: Item, trashFolder: inout Result<Directory, FileSystemError>?,
+        folders: inout [ObjectIdentifier: Directory], trashedBytes: inout Int
+    ) {
+        do {
+            try dispose(item, trashFolder: &trashFolder)
+            for case .success(let folder) in [item.currentFolder, item.folder] {
+                // The batch opened each folder once, so the object names it (no path hashed).
+                folders[ObjectIdentifier(folder)] = folder
+            }
+            trashedBytes += item.sourceBytes
+        } catch {
+            logger.error(
+                "filed, but the source could not be removed; it stays where it is (its claim folder or drop folder)",
+                metadata: [
+                    "file": "\(item.source)", "error": "\(LogText.escaped(error.description))",
+                ])
+            keptAfterFiling.insert(item.source)
+        }
     }
 
     /// Flushes what the batch wrote, then every directory holding an output, for the new names in
@@ -126,14 +206,8 @@ extension DropFiler {
         guard options.archiveDirectory == nil, case .success(let folder) = item.currentFolder else {
             return try dispose(item.source)
         }
-        let opened =
-            trashFolder
-            ?? Result { () throws(FileSystemError) in
-                try Directory.open(TrashSweeper.folderName, beneath: options.dropDirectory, creating: true)
-            }
-        trashFolder = opened
         do {
-            try folder.moveEntry(item.name, to: trash.nextName(), in: try opened.get())
+            try folder.moveEntry(item.name, to: trash.nextName(), in: try openTrash(&trashFolder))
         } catch  where error.code == EXDEV {
             try folder.removeEntry(item.name)
         }

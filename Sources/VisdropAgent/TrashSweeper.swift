@@ -5,8 +5,9 @@ import VisdropFileSystem
 
 /// Deletes filed sources in the background, when filing pauses.
 ///
-/// A filed source leaves the drop folder by a rename into `DROP/.visdrop-trash` (quick, and
-/// flushed with the batch); this sweeper then deletes the trash on its own thread. On ext4
+/// A batch's filed sources leave the drop folder by a rename into `DROP/.visdrop-trash` (quick,
+/// and flushed with the batch): their claim folder whole, or each file on its own; this sweeper
+/// then deletes the trash on its own thread. On ext4
 /// mounted with `discard`, deleting a file whose blocks are on disk can take milliseconds, and
 /// doing it inline would hold up filing. Deleting during a burst would still take a processor
 /// and the trash folder's lock from the filing thread (a quarter of the scalar rate, measured on
@@ -50,13 +51,29 @@ final class TrashSweeper: Sendable {
     func sweep() -> Int {
         pendingFiles.store(0, ordering: .relaxed)
         pendingBytes.store(0, ordering: .relaxed)
+        guard let trash = try? Directory.open("", beneath: directory, creating: false) else { return 0 }
+        return Self.removeContents(of: trash, depth: 0)
+    }
+
+    /// How deep `removeContents` goes: the trash holds files, and claim folders of files.
+    private static let maximumDepth = 4
+
+    /// Removes what `folder` holds — files, and folders (a batch's claim folder, moved here whole)
+    /// with what they hold — without following links; returns how many files it removed.
+    private static func removeContents(of folder: Directory, depth: Int) -> Int {
         // Names and types from the listing alone: a `stat` per file is one more directory lookup.
-        guard let entries = try? FileSystem.listNames(directory),
-            let trash = try? Directory.open("", beneath: directory, creating: false)
-        else { return 0 }
+        guard let entries = try? folder.listNames() else { return 0 }
         var removed = 0
-        for entry in entries where entry.type != .directory {
-            if (try? trash.removeEntry(entry.name)) != nil { removed += 1 }
+        for entry in entries {
+            if entry.type == .directory {
+                guard depth < maximumDepth,
+                    let inner = try? folder.openSubdirectory(entry.name, creating: false)
+                else { continue }
+                removed += removeContents(of: inner, depth: depth + 1)
+                try? folder.removeSubdirectory(entry.name)
+            } else if (try? folder.removeEntry(entry.name)) != nil {
+                removed += 1
+            }
         }
         return removed
     }

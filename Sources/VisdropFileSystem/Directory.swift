@@ -73,6 +73,21 @@ public final class Directory: Sendable {
         }
     }
 
+    /// The names in this directory and their types (see `FileSystem.listNames(_:)`).
+    public func listNames() throws(FileSystemError) -> [(name: String, type: FileSystem.EntryType)] {
+        // A descriptor of its own: the listing's position is not this directory's to move.
+        let listing = openat(descriptor, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard listing >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
+        return try FileSystem.listNames(openedDirectory: listing, path: path)
+    }
+
+    /// Removes the empty directory `name`.
+    public func removeSubdirectory(_ name: String) throws(FileSystemError) {
+        guard unlinkat(descriptor, name, AT_REMOVEDIR) == 0 else {
+            throw FileSystemError(errno: errno, operation: "rmdir", path: Path.join(path, name))
+        }
+    }
+
     /// Renames the entry `name` to `newName` in `target` (on the same file system), replacing
     /// what is there.
     public func moveEntry(_ name: String, to newName: String, in target: Directory) throws(FileSystemError) {

@@ -290,8 +290,17 @@ public enum FileSystem {
     /// entries that need no size or time. `.` and `..` are left out.
     public static func listNames(_ path: String) throws(FileSystemError) -> [(name: String, type: EntryType)]
     {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
+        return try listNames(openedDirectory: fd, path: path)
+    }
+
+    /// `listNames(_:)` of the directory open as `fd`, which the listing takes over (and closes).
+    static func listNames(openedDirectory fd: Int32, path: String) throws(FileSystemError) -> [(
+        name: String, type: EntryType
+    )] {
         var names: [(name: String, type: EntryType)] = []
-        try forEachEntry(in: path) { fd, name, type in
+        try forEachEntry(openedDirectory: fd, path: path) { fd, name, type in
             if let type { return names.append((name, type)) }
             var info = stat()
             guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return }
@@ -307,6 +316,13 @@ public enum FileSystem {
     ) throws(FileSystemError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
+        try forEachEntry(openedDirectory: fd, path: path, body)
+    }
+
+    /// `forEachEntry(in:_:)` of the directory open as `fd`, which it takes over (and closes).
+    private static func forEachEntry(
+        openedDirectory fd: Int32, path: String, _ body: (Int32, String, EntryType?) -> Void
+    ) throws(FileSystemError) {
         guard let stream = fdopendir(fd) else {
             close(fd)
             throw FileSystemError(errno: errno, operation: "opendir", path: path)
