@@ -19,7 +19,7 @@ extension DropFiler {
             if case .filed = outcomes[$0] { return true } else { return false }
         }
         guard !filed.isEmpty else { return }
-        CrashWindow.widen()
+        TestTiming.widenCrashWindow()
         do {
             if options.durable { try flushOutputs(of: filed.map { outcomes[$0] }) }
             if pendingIntent != nil { try journal.markAppended() }
@@ -66,7 +66,7 @@ extension DropFiler {
                     items[index], trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
             }
         }
-        CrashWindow.widen()
+        TestTiming.widenCrashWindow()
         // Only the drop and claim folders need flushing, so that a filed source cannot come back
         // after a power loss; where it went in the trash does not matter.
         var removalsAreDurable = true

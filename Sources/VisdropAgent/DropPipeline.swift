@@ -397,14 +397,17 @@ final class DropPipeline {
                 queue.push(.recheck(source), afterNanoseconds: delay)
             }
             candidates[source.relativePath] = candidate
-        case .writerOpenAfterClaim:
-            // Opened before the claim: no event names the claimed file, so look again, less and less often.
+        case .writerOpenAfterClaim, .replacedBeforeClaim:
+            // Opened before the claim, or claimed unread: no event names the claimed file, so look
+            // again, less and less often.
             guard claimRechecks.insert(source).inserted else { return }
             let attempt = writerWaits[source, default: 0] + 1
             writerWaits[source] = attempt
             let delay = Self.backoffMilliseconds(attempt: attempt, first: 5, limit: 1_000) * 1_000_000
             logger.debug(
-                "a writer still has the claimed file open; looking again",
+                deferral == .writerOpenAfterClaim
+                    ? "a writer still has the claimed file open; looking again"
+                    : "the claim took a file not read yet; reading it",
                 metadata: ["file": "\(file)", "attempt": "\(attempt)", "in": "\(delay / 1_000_000) ms"])
             queue.push(.recheck(source), afterNanoseconds: delay)
         case .incompleteLastLine, .changedRecently:

@@ -116,8 +116,22 @@ struct FilePreparation: Sendable {
             {
                 return Outcome(.deferred(.incompleteLastLine))
             }
+            TestTiming.pauseBeforeClaim("\(source)", logger: logger)
             switch claim(source, item) {
-            case .claimed: current.claimed = true
+            case .claimed:
+                current.claimed = true
+                // A writer may have renamed a new file over the name since the open: then the claim
+                // took that file, unread (filing what was read and removing what was claimed would
+                // lose it). It is read anew, claimed; what was read was replaced before it was taken.
+                let claimedIdentity = try? item.claimFolder.get().identity(of: source.name)
+                guard let claimedIdentity, claimedIdentity.device == loaded.identity.device,
+                    claimedIdentity.inode == loaded.identity.inode
+                else {
+                    logger.debug(
+                        "the name was given to a new file before the claim; reading the new one",
+                        metadata: ["file": "\(current)"])
+                    return Outcome(.deferred(.replacedBeforeClaim), source: current)
+                }
             case .taken: return Outcome(.deferred(.claimFolderTaken))
             case .inPlace: break
             }

@@ -32,5 +32,8 @@ enum FilingOutcome: Sendable {
         case incompleteForItsKind
         /// An earlier file of the same name is still in the claim folder: this one waits its turn.
         case claimFolderTaken
+        /// The name was given to a new file (renamed over it) between the read and the claim, so
+        /// the claim took the new file, unread: it is looked at again shortly, claimed.
+        case replacedBeforeClaim
     }
 }

@@ -33,6 +33,9 @@ public enum Ingest {
                     if deferral == .claimFolderTaken {
                         // An earlier file of the same name was claimed in this batch: its turn is over.
                         waiting.append(request)
+                    } else if deferral == .replacedBeforeClaim {
+                        // The claim took a newer file than the one read: it is read in the next pass.
+                        waiting.append(.complete(result.source))
                     } else {
                         logger.warning(
                             "still open for writing; left for the next run",

@@ -262,4 +262,30 @@ struct WritingStylesEndToEndTests {
         #expect(workspace.text(archive + "/run/m.json.1") == records[1])
         #expect(try agent.terminate() == 0)
     }
+
+    @Test("a new version renamed over a file between the agent's read and its claim is filed, not lost")
+    func replacedBetweenReadAndClaim() throws {
+        let workspace = try TestWorkspace()
+        // The agent pauses between reading a file and claiming it, and says so: the writer renames
+        // its next version over the name in that moment, so the claim takes the new file.
+        let agent = try AgentProcess(
+            workspace.watchArguments(), logPath: workspace.log,
+            environment: ["VISDROP_TEST_CLAIM_DELAY_MS": "500"])
+        try agent.waitUntilWatching()
+        try workspace.writeByRename("run/latest.json", Array(#"{"version": 1, "step": 1}"#.utf8))
+        try eventually("the agent to read the first version") {
+            agent.log.contains("pausing before the claim")
+        }
+        try workspace.writeByRename("run/latest.json", Array(#"{"version": 2, "step": 2}"#.utf8))
+        let scalars = workspace.out + "/run/scalars.json"
+        try eventually("the second version to be filed; log:\n\(agent.log.suffix(3000))", deadline: 60) {
+            workspace.text(scalars).contains(#""version": 2"#) && workspace.visibleDropFiles().isEmpty
+                && Self.claimedFiles(workspace).isEmpty
+        }
+        // The first version was replaced before it was taken: only the second is filed, once.
+        let expected = try Python.run("import json; print(json.dumps({'version': 2, 'step': 2}))")
+        #expect(workspace.text(scalars) == expected)
+        #expect(!workspace.exists(workspace.drop + "/.rejected"), "rejected: \(agent.log.suffix(2000))")
+        #expect(try agent.terminate() == 0)
+    }
 }
