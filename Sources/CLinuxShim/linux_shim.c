@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "linux_shim.h"
@@ -44,3 +45,5 @@ int visdrop_file_system_type(const char *path, unsigned long long *type) {
     *type = (unsigned long long)(unsigned int)info.f_type;
     return 0;
 }
+
+long visdrop_extended_attribute_names_size(int fd) { return (long)flistxattr(fd, NULL, 0); }

@@ -113,7 +113,12 @@ extension DropFiler {
             let trashDirectory = try? openTrash(&trashFolder)
         else { return false }
         do {
-            try group.folder.moveEntry(DropSource.claimFolderName, to: trash.nextName(), in: trashDirectory)
+            let trashedName = trash.nextName()
+            try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: trashDirectory)
+            // Their inodes can carry the next images (see `FileRecycler`).
+            if let trashed = try? trashDirectory.openSubdirectory(trashedName, creating: false) {
+                trash.offer(Array(names), in: trashed)
+            }
             return true
         } catch {
             // On another file system than the trash (EXDEV), or not movable: file by file.
@@ -260,15 +265,17 @@ extension DropFiler {
 extension DropFiler {
     func backend(for relativeDirectory: String) throws(FilingError) -> LocalVisBackend {
         if let backend = backends[relativeDirectory] { return backend }
+        // The filer flushes each batch as a whole (`finish`), so the backend writes without
+        // flushing; images go into filed sources waiting in the trash where it can.
+        var backendOptions = LocalVisBackendOptions(
+            durable: false, pngEncoder: PNGEncoder(compressionLevel: options.pngCompressionLevel))
+        backendOptions.fileRecycler = trash
         let backend = try FilePreparation.backendCall { () throws(LocalVisBackendError) in
-            // The filer flushes each batch as a whole (`finish`), so the backend writes without flushing.
             try LocalVisBackend(
                 saveDirectory: Path.join(options.outputDirectory, relativeDirectory),
                 imageSaveDirectory: options.imageSaveDirectory, configSaveFile: options.configSaveFile,
                 scalarSaveFile: options.scalarSaveFile,
-                options: LocalVisBackendOptions(
-                    durable: false, pngEncoder: PNGEncoder(compressionLevel: options.pngCompressionLevel)),
-                logger: logger)
+                options: backendOptions, logger: logger)
         }
         backends[relativeDirectory] = backend
         return backend

@@ -252,10 +252,36 @@ final class DropPipeline {
             unleasedQuietNanoseconds: candidate.closeSeen ? 0 : settle)
     }
 
-    /// Files `requests` as one batch now and logs each outcome; re-checks and retries go to
-    /// `queue` when given (`ingest` has none). Returns each file's outcome and where it is now.
+    /// Files `requests` now, in order, and logs each outcome; re-checks and retries go to `queue`
+    /// when given (`ingest` has none). Returns each file's outcome and where it is now.
     @discardableResult
     func file(_ requests: [FilingRequest], queue: EventQueue?) -> [(
+        source: DropSource, outcome: FilingOutcome
+    )] {
+        // Images go at most `imagesPerBatch` to a batch: each batch's sources, once filed, are
+        // written into by the next batch's images (see `FileRecycler`), so a burst of images
+        // costs new inodes only for its first batch.
+        var results: [(source: DropSource, outcome: FilingOutcome)] = []
+        var start = requests.startIndex
+        var images = 0
+        for index in requests.indices {
+            guard case .image = DropClassifier.classify(requests[index].source.name) else { continue }
+            images += 1
+            if images == Self.imagesPerBatch, index + 1 < requests.endIndex {
+                results += fileBatch(Array(requests[start...index]), queue: queue)
+                start = index + 1
+                images = 0
+            }
+        }
+        if start < requests.endIndex { results += fileBatch(Array(requests[start...]), queue: queue) }
+        return results
+    }
+
+    /// The most images filed in one batch (see `file(_:queue:)`).
+    static let imagesPerBatch = 64
+
+    /// Files `requests` as one batch now (see `file(_:queue:)`).
+    private func fileBatch(_ requests: [FilingRequest], queue: EventQueue?) -> [(
         source: DropSource, outcome: FilingOutcome
     )] {
         let start = DispatchTime.now().uptimeNanoseconds

@@ -30,6 +30,12 @@ final class TrashSweeper: Sendable {
     private let pendingFiles = Atomic<Int>(0)
     private let pendingBytes = Atomic<Int>(0)
 
+    /// Filed sources in the trash that new images may be written into (see `FileRecycler`),
+    /// newest last, with the device they are on; each sweep empties it first.
+    private let recyclable = Mutex<[(device: UInt64, file: RecycledFile)]>([])
+    /// The most files `recyclable` holds.
+    static let maximumRecyclable = 16_384
+
     /// How long filing must pause before the trash is deleted.
     static let quietMilliseconds = 100
     /// The trash is deleted at once, burst or not, when it holds this many files or bytes.
@@ -49,6 +55,9 @@ final class TrashSweeper: Sendable {
     /// Deletes everything in the trash now, on the calling thread; returns how many files.
     @discardableResult
     func sweep() -> Int {
+        // A file taken from here before the sweep is the taker's; one deleted under a taker only
+        // makes it write a new file instead.
+        recyclable.withLock { $0.removeAll() }
         pendingFiles.store(0, ordering: .relaxed)
         pendingBytes.store(0, ordering: .relaxed)
         guard let trash = try? Directory.open("", beneath: directory, creating: false) else { return 0 }
@@ -110,6 +119,16 @@ final class TrashSweeper: Sendable {
             ])
     }
 
+    /// Offers the files `names` in `folder` (a batch's claim folder, moved into the trash whole)
+    /// to be written into instead of deleted, until the next sweep.
+    func offer(_ names: [String], in folder: Directory) {
+        guard let device = folder.identity(of: ".")?.device else { return }
+        recyclable.withLock { files in
+            let room = max(0, Self.maximumRecyclable - files.count)
+            files += names.prefix(room).map { (device, RecycledFile(folder: folder, name: $0)) }
+        }
+    }
+
     /// Says a batch moved `files` files of `bytes` bytes in all to the trash; they are deleted
     /// once filing pauses.
     func ring(files: Int, bytes: Int) {
@@ -136,3 +155,13 @@ final class TrashSweeper: Sendable {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+extension TrashSweeper: FileRecycler {
+    func takeFile(onDevice device: UInt64) -> RecycledFile? {
+        recyclable.withLock { files in
+            guard let last = files.last, last.device == device else { return nil }
+            files.removeLast()
+            return last.file
+        }
+    }
+}

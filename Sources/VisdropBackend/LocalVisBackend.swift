@@ -99,11 +99,13 @@ public final class LocalVisBackend: Sendable {
                 imageDirectoryReady.withLock { $0 = true }
             }
             do {
-                try FileSystem.writeAtomically(png, to: path, durable: options.durable)
+                try FileSystem.writeAtomically(
+                    png, to: path, durable: options.durable, recycler: options.fileRecycler)
             } catch  where error.kind == .notFound {
                 // Somebody removed the folder since: make it again, once.
                 try FileSystem.makeDirectories(directory)
-                try FileSystem.writeAtomically(png, to: path, durable: options.durable)
+                try FileSystem.writeAtomically(
+                    png, to: path, durable: options.durable, recycler: options.fileRecycler)
             }
         } catch {
             throw .fileSystem(error)

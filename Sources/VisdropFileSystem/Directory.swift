@@ -13,7 +13,7 @@
 public final class Directory: Sendable {
     /// The directory's path when it was opened, for messages.
     public let path: String
-    private let descriptor: Int32
+    let descriptor: Int32
 
     private init(path: String, descriptor: Int32) {
         self.path = path

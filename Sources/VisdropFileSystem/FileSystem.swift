@@ -109,9 +109,12 @@ public enum FileSystem {
     /// allocation (which ext4 makes slow after many deletions), and a crash leaves no temporary
     /// file behind. Where the file system has no `O_TMPFILE`, a named temporary file is used.
     /// With `durable`, the data and the directory entry are flushed to disk before returning.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, durable: Bool)
-        throws(FileSystemError)
-    {
+    /// With a `recycler`, a finished file it hands out is overwritten and renamed to `path`
+    /// instead, when it can be used (`writeRecycled`): no new inode at all.
+    public static func writeAtomically(
+        _ bytes: [UInt8], to path: String, durable: Bool, recycler: (any FileRecycler)? = nil
+    ) throws(FileSystemError) {
+        if let recycler, try writeRecycled(bytes, to: path, durable: durable, recycler: recycler) { return }
         let directory = Path.directory(of: path)
         let unnamed = visdrop_open_unnamed(directory.isEmpty ? "." : directory, 0o644)
         guard unnamed >= 0 else {

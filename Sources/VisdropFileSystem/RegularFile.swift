@@ -47,6 +47,16 @@ public struct RegularFile: ~Copyable {
     static func open(name: String, in directory: Int32, path: String) throws(FileSystemError)
         -> RegularFile
     {
+        let (descriptor, info) = try openChecked(name: name, in: directory, path: path, flags: O_RDONLY)
+        return RegularFile(path: path, info: info, descriptor: descriptor)
+    }
+
+    /// Opens the regular file `name` in `directory` with `flags` (`O_RDONLY` or `O_WRONLY`), after
+    /// checking through an `O_PATH` handle that it is one; returns the descriptor (the caller
+    /// closes it) and the file's `stat`.
+    static func openChecked(name: String, in directory: Int32, path: String, flags: Int32)
+        throws(FileSystemError) -> (descriptor: Int32, info: stat)
+    {
         let handle = openat(directory, name, pathOnly | O_NOFOLLOW | O_CLOEXEC)
         guard handle >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         defer { close(handle) }
@@ -56,13 +66,11 @@ public struct RegularFile: ~Copyable {
         }
         try FileSystem.requireRegularFile(info, path: path)
         // Reopened through the handle, the descriptor is the checked file itself.
-        let descriptor = openPath("/proc/self/fd/\(handle)", O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        if descriptor >= 0 {
-            return RegularFile(path: path, info: info, descriptor: descriptor)
-        }
+        let descriptor = openPath("/proc/self/fd/\(handle)", flags | O_NONBLOCK | O_CLOEXEC)
+        if descriptor >= 0 { return (descriptor, info) }
         guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         // No /proc: open the name again, without following it, and check it is the same file.
-        let reopened = openat(directory, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+        let reopened = openat(directory, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard reopened >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
         var opened = stat()
         guard fstat(reopened, &opened) == 0, opened.st_dev == info.st_dev, opened.st_ino == info.st_ino
@@ -70,7 +78,7 @@ public struct RegularFile: ~Copyable {
             close(reopened)
             throw FileSystemError(errno: ENOENT, operation: "open", path: path)
         }
-        return RegularFile(path: path, info: opened, descriptor: reopened)
+        return (reopened, opened)
     }
 
     /// The file's identity now (`fstat` of the open descriptor), or the one it had when it was

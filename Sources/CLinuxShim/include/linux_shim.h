@@ -40,4 +40,8 @@ int visdrop_link_descriptor(int fd, const char *path);
 /// Returns 0 and stores it in *type, or -1 with errno set.
 int visdrop_file_system_type(const char *path, unsigned long long *type);
 
+/// flistxattr(fd, NULL, 0): how many bytes the names of the file's extended attributes take (0
+/// when it has none). Returns that size, or -1 with errno set.
+long visdrop_extended_attribute_names_size(int fd);
+
 #endif
