@@ -54,8 +54,11 @@ extension DropFiler {
             }
             disposeOne(item, trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
         }
+        // Trashed claim folders whose files new images may be written into, once their removal
+        // from the drop folders is durable.
+        var recyclable: [(names: [String], folder: Directory)] = []
         for group in claimed.values {
-            if trashWhole(group, items, trashFolder: &trashFolder) {
+            if trashWhole(group, items, trashFolder: &trashFolder, recyclable: &recyclable) {
                 // Its drop folder lost the claim folder's name: only that folder needs flushing.
                 folders[ObjectIdentifier(group.folder)] = group.folder
                 trashedBytes += group.items.reduce(0) { $0 + items[$1].sourceBytes }
@@ -83,6 +86,8 @@ extension DropFiler {
         // Until the removals are on disk, the marked record must stay: after a power cut,
         // recovery removes the sources that came back instead of filing them again.
         if pendingIntent != nil, removalsAreDurable { journal.commit() }
+        // Until then, a power cut could bring a claim folder back for recovery to look into.
+        if removalsAreDurable { for (names, folder) in recyclable { trash.offer(names, in: folder) } }
         pendingIntent = nil
         if trashFolder != nil { trash.ring(files: filed.count, bytes: trashedBytes) }
     }
@@ -95,16 +100,16 @@ extension DropFiler {
     }
 
     /// Moves `group`'s claim folder into the trash whole when it holds exactly the batch's filed
-    /// sources from it (nothing waiting there for a later batch); true when it did. The next
-    /// batch that claims a file in the folder makes a new claim folder.
+    /// sources from it (nothing waiting there for a later batch); true when it did, with the
+    /// folder, as it is in the trash now, added to `recyclable`. The next batch that claims a file
+    /// in the drop folder makes a new claim folder.
     ///
     /// Only the agent puts files into a claim folder, on this thread, so nothing can join the
     /// folder between its listing and its rename.
     private func trashWhole(
-        _ group: ClaimedSources, _ items: [Item], trashFolder: inout Result<Directory, FileSystemError>?
-    )
-        -> Bool
-    {
+        _ group: ClaimedSources, _ items: [Item], trashFolder: inout Result<Directory, FileSystemError>?,
+        recyclable: inout [(names: [String], folder: Directory)]
+    ) -> Bool {
         guard let entries = try? group.claimFolder.listNames(), entries.count == group.items.count else {
             return false
         }
@@ -117,7 +122,7 @@ extension DropFiler {
             try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: trashDirectory)
             // Their inodes can carry the next images (see `FileRecycler`).
             if let trashed = try? trashDirectory.openSubdirectory(trashedName, creating: false) {
-                trash.offer(Array(names), in: trashed)
+                recyclable.append((Array(names), trashed))
             }
             return true
         } catch {
