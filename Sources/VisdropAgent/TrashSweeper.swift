@@ -32,9 +32,16 @@ final class TrashSweeper: Sendable {
 
     /// Filed sources in the trash that new images may be written into (see `FileRecycler`),
     /// newest last, with the device they are on; each sweep empties it first.
-    private let recyclable = Mutex<[(device: UInt64, file: RecycledFile)]>([])
-    /// The most files `recyclable` holds.
-    static let maximumRecyclable = 16_384
+    private let recyclable = Mutex<[RecyclableFolder]>([])
+    /// The most folders `recyclable` holds (each keeps a descriptor open); the oldest go first.
+    static let maximumRecyclableFolders = 16
+
+    /// A folder in the trash and the names in it still offered.
+    private struct RecyclableFolder {
+        var device: UInt64
+        var folder: Directory
+        var names: [String]
+    }
 
     /// How long filing must pause before the trash is deleted.
     static let quietMilliseconds = 100
@@ -122,10 +129,10 @@ final class TrashSweeper: Sendable {
     /// Offers the files `names` in `folder` (a batch's claim folder, moved into the trash whole)
     /// to be written into instead of deleted, until the next sweep.
     func offer(_ names: [String], in folder: Directory) {
-        guard let device = folder.identity(of: ".")?.device else { return }
-        recyclable.withLock { files in
-            let room = max(0, Self.maximumRecyclable - files.count)
-            files += names.prefix(room).map { (device, RecycledFile(folder: folder, name: $0)) }
+        guard !names.isEmpty, let device = folder.identity(of: ".")?.device else { return }
+        recyclable.withLock { folders in
+            folders.append(RecyclableFolder(device: device, folder: folder, names: names))
+            if folders.count > Self.maximumRecyclableFolders { folders.removeFirst() }
         }
     }
 
@@ -158,10 +165,13 @@ final class TrashSweeper: Sendable {
 
 extension TrashSweeper: FileRecycler {
     func takeFile(onDevice device: UInt64) -> RecycledFile? {
-        recyclable.withLock { files in
-            guard let last = files.last, last.device == device else { return nil }
-            files.removeLast()
-            return last.file
+        recyclable.withLock { folders in
+            guard let last = folders.indices.last, folders[last].device == device,
+                let name = folders[last].names.popLast()
+            else { return nil }
+            let file = RecycledFile(folder: folders[last].folder, name: name)
+            if folders[last].names.isEmpty { folders.removeLast() }
+            return file
         }
     }
 }

@@ -66,9 +66,11 @@ public struct RegularFile: ~Copyable {
         }
         try FileSystem.requireRegularFile(info, path: path)
         // Reopened through the handle, the descriptor is the checked file itself.
-        let descriptor = openPath("/proc/self/fd/\(handle)", flags | O_NONBLOCK | O_CLOEXEC)
-        if descriptor >= 0 { return (descriptor, info) }
-        guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        if processDescriptors >= 0 {
+            let descriptor = openat(processDescriptors, "\(handle)", flags | O_NONBLOCK | O_CLOEXEC)
+            if descriptor >= 0 { return (descriptor, info) }
+            guard errno == ENOENT else { throw FileSystemError(errno: errno, operation: "open", path: path) }
+        }
         // No /proc: open the name again, without following it, and check it is the same file.
         let reopened = openat(directory, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard reopened >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
@@ -134,7 +136,6 @@ public struct RegularFile: ~Copyable {
     }
 }
 
-/// The system's `open(2)`, named apart from `RegularFile.open`.
-private func openPath(_ path: String, _ flags: Int32) -> Int32 {
-    open(path, flags)
-}
+/// `/proc/self/fd`, opened once (or -1 without `/proc`): a handle is reopened relative to it,
+/// without walking `/proc/self` for every file.
+private let processDescriptors: Int32 = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
