@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,3 +48,5 @@ int visdrop_file_system_type(const char *path, unsigned long long *type) {
 }
 
 long visdrop_extended_attribute_names_size(int fd) { return (long)flistxattr(fd, NULL, 0); }
+
+int visdrop_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }

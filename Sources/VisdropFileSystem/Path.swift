@@ -5,6 +5,14 @@ public enum Path {
     /// Split at the last `/` byte, as the kernel splits paths (and without the cost of walking
     /// the string by characters: this runs several times per filed file).
     public static func directory(of path: String) -> String {
+        // The string's own bytes, searched backwards: several paths are split per filed file, and
+        // walking `String.UTF8View` by index costs ten times more.
+        let fast = path.utf8.withContiguousStorageIfAvailable { bytes -> String in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "" }
+            if slash == 0 { return "/" }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[..<slash]), as: UTF8.self)
+        }
+        if let fast { return fast }
         let bytes = path.utf8
         guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return "" }
         if slash == bytes.startIndex { return "/" }
@@ -13,6 +21,11 @@ public enum Path {
 
     /// The last component of `path` (`"c"` for `"a/b/c"`).
     public static func lastComponent(of path: String) -> String {
+        let fast = path.utf8.withContiguousStorageIfAvailable { bytes -> String in
+            guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return path }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(slash + 1)...]), as: UTF8.self)
+        }
+        if let fast { return fast }
         let bytes = path.utf8
         guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return path }
         return String(path[bytes.index(after: slash)...])

@@ -207,6 +207,7 @@ struct AgentArguments: ParsableArguments {
             printError(error.description)
             throw ExitCode(3)
         }
+        ProcessMemory.returnLargeBuffersWhenFreed()
         return (options, bootstrapLogging(level: options.logLevel))
     }
 }

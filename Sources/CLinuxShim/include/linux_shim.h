@@ -44,4 +44,9 @@ int visdrop_file_system_type(const char *path, unsigned long long *type);
 /// when it has none). Returns that size, or -1 with errno set.
 long visdrop_extended_attribute_names_size(int fd);
 
+/// mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least `bytes` are mapped on their own and
+/// given back to the system when freed (fixing the threshold also stops glibc from raising it).
+/// Returns 1 on success, 0 on failure.
+int visdrop_set_mmap_threshold(int bytes);
+
 #endif
