@@ -39,7 +39,11 @@ final class BenchAgent {
         self.side = side
         self.root = root
         Bench.removeTree(root)
+        // The claim folder exists before the agent starts, so that the benchmark watches it from
+        // the first file on (an agent that keeps one claim folder, as visdrop did before its
+        // claim folders left whole, is measured alike).
         for directory in [stage, drop, images] { try Bench.makeDirectories(directory) }
+        if side == .visdrop { try Bench.makeDirectories(Bench.join(drop, Self.claimFolderName)) }
     }
 
     /// Starts `command` (the first element is the executable) with output to `agent.log`.

@@ -77,6 +77,10 @@ final class DropRun {
             agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_ONLYDIR))
         outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
         imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE))
+        if agent.side == .visdrop {
+            let claimFolder = Bench.join(agent.drop, BenchAgent.claimFolderName)
+            claimWatches.insert(try inotify.watch(claimFolder, mask: UInt32(IN_DELETE | IN_MOVED_FROM)))
+        }
     }
 
     static func histogram() -> Histogram<UInt64> {
