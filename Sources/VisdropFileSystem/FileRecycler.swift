@@ -40,7 +40,8 @@ extension FileSystem {
     ///
     /// A file is used only when nobody else can reach it or has it open: a regular file (checked
     /// before it is opened, see `RegularFile`), with one name, on which a write lease is granted
-    /// (refused while any other descriptor or mapping of it exists). It then becomes what a new
+    /// (refused while any other process has it open for writing or mapped writable, and, where the
+    /// kernel counts readers — with IMA, as here — while it is open at all). It then becomes what a new
     /// file would be — ours, mode 0644 less the umask — and is refused if it has extended
     /// attributes (an ACL, a security label), which a new file would not carry over. Its old bytes
     /// past the new length are cut off. Only its birth time tells it apart from a new file.

@@ -90,7 +90,7 @@ struct FileRecyclerTests {
             var held: Int32 = -1
             switch reason {
             case "second name": try #require(link(path, scratch.path("elsewhere")) == 0)
-            case "open descriptor": held = open(path, O_RDONLY)
+            case "open descriptor": held = open(path, O_RDWR)
             default:
                 // Swift's Glibc module leaves setxattr(2) out: python3's os.setxattr calls it.
                 let python = Process()
