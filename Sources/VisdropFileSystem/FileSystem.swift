@@ -293,9 +293,14 @@ public enum FileSystem {
     /// entries that need no size or time. `.` and `..` are left out.
     public static func listNames(_ path: String) throws(FileSystemError) -> [(name: String, type: EntryType)]
     {
+        try listNames(openedDirectory: try openForListing(path), path: path)
+    }
+
+    /// Opens the directory `path` for a listing, without following a link.
+    private static func openForListing(_ path: String) throws(FileSystemError) -> Int32 {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
-        return try listNames(openedDirectory: fd, path: path)
+        return fd
     }
 
     /// `listNames(_:)` of the directory open as `fd`, which the listing takes over (and closes).
@@ -317,9 +322,7 @@ public enum FileSystem {
     private static func forEachEntry(
         in path: String, _ body: (Int32, String, EntryType?) -> Void
     ) throws(FileSystemError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "opendir", path: path) }
-        try forEachEntry(openedDirectory: fd, path: path, body)
+        try forEachEntry(openedDirectory: try openForListing(path), path: path, body)
     }
 
     /// `forEachEntry(in:_:)` of the directory open as `fd`, which it takes over (and closes).
