@@ -418,7 +418,8 @@ def test_sequence(language, drop, out, work):
     waiter.until(wait_for_run(drop, out, run + "-jsontext", {"config.py": None}))
     time.sleep(0.2)  # a line arriving late would be a duplicate: give it the chance to show
     for folder in (run, run + "-yaml", run + "-jsontext"):
-        # The agent's own claim folder (DROP/<run>/.visdrop-claim) stays, empty, once all is filed.
+        # The agent's own claim folder (DROP/<run>/.visdrop-claim) leaves with its filed batch; one
+        # made for a batch that filed nothing from the folder may stay, empty.
         folder_path = os.path.join(drop, folder)
         left = [name for name in os.listdir(folder_path)
                 if not (name == ".visdrop-claim" and not os.listdir(os.path.join(folder_path, name)))]
