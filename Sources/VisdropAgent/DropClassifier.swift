@@ -38,8 +38,13 @@ public enum DropClassifier {
 
     /// True for names left alone until renamed: dotfiles and names ending `.tmp`, `.part` or `~`.
     public static func isWorkInProgress(_ name: String) -> Bool {
-        isHidden(name) || name.hasSuffix(".tmp") || name.hasSuffix(".part") || name.hasSuffix("~")
+        isHidden(name) || workInProgressEndings.contains { name.hasSuffix($0) }
     }
+
+    /// The endings of work-in-progress names (both readings of a name use this one list).
+    private static let workInProgressEndings = [".tmp", ".part", "~"]
+    /// The same endings as bytes, for the byte-wise reading.
+    private static let workInProgressEndingBytes = workInProgressEndings.map { Array($0.utf8) }
 
     /// The kind of the file named `name` (the last path component).
     ///
@@ -56,12 +61,10 @@ public enum DropClassifier {
 
     /// `classify` for a name whose bytes are all ASCII.
     private static func classifyASCII(_ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> DropKind {
-        func endsWith(_ suffix: StaticString) -> Bool {
-            let count = suffix.utf8CodeUnitCount
-            guard bytes.count >= count else { return false }
-            return (0..<count).allSatisfy { bytes[bytes.count - count + $0] == suffix.utf8Start[$0] }
+        func endsWith(_ ending: [UInt8]) -> Bool {
+            bytes.count >= ending.count && bytes[(bytes.count - ending.count)...].elementsEqual(ending)
         }
-        if bytes.first == UInt8(ascii: ".") || endsWith(".tmp") || endsWith(".part") || endsWith("~") {
+        if bytes.first == UInt8(ascii: ".") || workInProgressEndingBytes.contains(where: endsWith) {
             return .workInProgress
         }
         guard let dot = bytes.lastIndex(of: UInt8(ascii: ".")) else {
