@@ -43,7 +43,8 @@ public struct AgentOptions: Sendable, Equatable {
     /// How often polled folders are looked at (`poll-interval`), in milliseconds.
     public var pollIntervalMilliseconds: Int = 1_000
     /// How long a polled file that stays incomplete for its kind (a cut `.npy`, JSON that does not
-    /// parse) waits before it is set aside with its reason (`settle-timeout`), in milliseconds.
+    /// parse) and unchanged waits before it is set aside with its reason (`settle-timeout`), in
+    /// milliseconds.
     public var settleTimeoutMilliseconds: Int = 600_000
     /// How often a full scan of the drop tree files what events missed (`rescan-interval`), in
     /// milliseconds; 0 turns it off (`SIGHUP` still asks for one).

@@ -185,12 +185,6 @@ final class DropPipeline {
             case .settled(let source, let polled):
                 polledFiles[source.relativePath] = polled
                 take(.settled(source, polled))
-            case .settleTimeoutDue(let source, let firstSeen):
-                // Only for the file it was set for: one filed meanwhile may have a successor.
-                guard let polled = polledFiles[source.relativePath], polled.firstSeen == firstSeen else {
-                    continue
-                }
-                take(.settled(source, polled))
             case .found(let source, _) where !source.claimed && candidates[source.relativePath] != nil:
                 // A rescan found a file events reported already: it waits for its quiet time.
                 continue
@@ -397,16 +391,14 @@ final class DropPipeline {
         switch deferral {
         case .incompleteForItsKind:
             guard let polled = request.polled else { return }
-            // The poller reports it again once it changed and settled; otherwise it is set aside
-            // when the settle timeout has passed.
-            let timeout = Int64(options.settleTimeoutMilliseconds) * 1_000_000
-            let wait = timeout - FilePreparation.nanosecondsSince(polled.firstSeen)
+            // The poller reports it again once it changed and settled, or once it has stayed as it
+            // is for the settle timeout: then it is set aside.
+            let wait =
+                Int64(options.settleTimeoutMilliseconds) * 1_000_000
+                - FilePreparation.nanosecondsSince(polled.unchangedSince)
             logger.debug(
                 "not complete for its kind yet; waiting for its writer or the settle timeout",
                 metadata: ["file": "\(file)", "timeout-in": "\(max(0, wait) / 1_000_000_000) s"])
-            queue.push(
-                .settleTimeoutDue(source, firstSeen: polled.firstSeen), afterNanoseconds: UInt64(max(1, wait))
-            )
         case .writerOpen:
             logger.debug(
                 "still open for writing; taken after the writer closes it", metadata: ["file": "\(file)"])

@@ -46,6 +46,7 @@ final class DropPoller: Sendable {
     private let pollIntervalNanoseconds: UInt64
     private let rescanIntervalNanoseconds: UInt64?
     private let settleNanoseconds: Int64
+    private let settleTimeoutNanoseconds: Int64
     private let shared = Mutex(Shared())
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -60,6 +61,7 @@ final class DropPoller: Sendable {
             options.rescanIntervalMilliseconds > 0
             ? UInt64(options.rescanIntervalMilliseconds) * 1_000_000 : nil
         self.settleNanoseconds = Int64(options.settleMilliseconds) * 1_000_000
+        self.settleTimeoutNanoseconds = Int64(options.settleTimeoutMilliseconds) * 1_000_000
         self.pollsBlindMounts = options.watchMode == .auto
     }
 
@@ -132,14 +134,14 @@ final class DropPoller: Sendable {
     /// A file seen by a poll, until it leaves its folder.
     private struct TrackedFile {
         var stamp: [Int64]
-        /// When the poller first saw the file (wall clock), which the settle timeout counts from.
-        var firstSeen: Int64
-        /// When the stamp was first seen as it is now.
+        /// When the stamp was first seen as it is now (wall clock): the settle timeout counts from here.
         var stableSince: Int64
         /// Polls since then that saw the same stamp.
         var stablePolls = 0
         /// Reported as settled with this stamp.
         var reported = false
+        /// Reported again with this stamp, its settle timeout passed.
+        var reportedTimedOut = false
     }
 
     private func run(_ state: inout PollState) {
@@ -178,7 +180,7 @@ final class DropPoller: Sendable {
         defer { AgentMetrics.foldersPolled(state.folders.count) }
         let fullPass = asked || state.polls % Self.fullPassEvery == 1
         let now = FilePreparation.wallClockNanoseconds()
-        var settled: [(path: String, modificationTime: Int64, firstSeen: Int64, leaseIsEvidence: Bool)] = []
+        var settled: [(path: String, modificationTime: Int64, polled: PolledFile)] = []
         // A folder handed over below one handed over before is polled with it, once.
         for (top, polled) in folders
         where !Self.ancestors(of: top).dropFirst().contains(where: { folders[$0] != nil }) {
@@ -223,7 +225,10 @@ final class DropPoller: Sendable {
                     let (file, justSettled) = observe(known[path], entry.changeStamp, now: now)
                     files[path] = file
                     if justSettled {
-                        settled.append((path, entry.modificationTime, file.firstSeen, polled.leaseIsEvidence))
+                        let seen = PolledFile(
+                            unchangedSince: file.stableSince, size: entry.size,
+                            modificationTime: entry.modificationTime, leaseIsEvidence: polled.leaseIsEvidence)
+                        settled.append((path, entry.modificationTime, seen))
                     }
                 }
                 // Files no longer listed are gone (filed, or moved away): forgotten with the old table.
@@ -240,18 +245,17 @@ final class DropPoller: Sendable {
         let byPath = Dictionary(settled.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         for entry in order {
             guard let file = byPath[entry.path] else { continue }
-            queue.push(
-                .settled(
-                    DropSource(relativePath: entry.path, claimed: false),
-                    PolledFile(firstSeen: file.firstSeen, leaseIsEvidence: file.leaseIsEvidence)))
+            queue.push(.settled(DropSource(relativePath: entry.path, claimed: false), file.polled))
         }
     }
 
-    /// A file's record after a look that saw `stamp`, and whether it has just settled (the same
-    /// stamp at two polls at least the settle time apart).
+    /// A file's record after a look that saw `stamp`, and whether it is to be reported: it has just
+    /// settled (the same stamp at two polls at least the settle time apart), or it has stayed as it
+    /// settled for the settle timeout (a file still incomplete then is set aside; one that changes
+    /// meanwhile is never set aside for the timeout, however long its writer takes).
     private func observe(_ known: TrackedFile?, _ stamp: [Int64], now: Int64) -> (TrackedFile, Bool) {
         guard var file = known else {
-            return (TrackedFile(stamp: stamp, firstSeen: now, stableSince: now), false)
+            return (TrackedFile(stamp: stamp, stableSince: now), false)
         }
         if file.stamp == stamp {
             file.stablePolls += 1
@@ -260,11 +264,19 @@ final class DropPoller: Sendable {
             file.stableSince = now
             file.stablePolls = 0
             file.reported = false
+            file.reportedTimedOut = false
         }
-        // Two looks that saw the same stamp, at least the settle time apart.
-        let settled = !file.reported && file.stablePolls >= 1 && now - file.stableSince >= settleNanoseconds
-        if settled { file.reported = true }
-        return (file, settled)
+        let unchangedFor = now - file.stableSince
+        if !file.reported {
+            // Two looks that saw the same stamp, at least the settle time apart.
+            file.reported = file.stablePolls >= 1 && unchangedFor >= settleNanoseconds
+            return (file, file.reported)
+        }
+        if !file.reportedTimedOut, unchangedFor >= settleTimeoutNanoseconds {
+            file.reportedTimedOut = true
+            return (file, true)
+        }
+        return (file, false)
     }
 
     /// Drops what is known of `folder` and everything below it (it is gone).
@@ -335,8 +347,12 @@ final class DropPoller: Sendable {
 
 /// What the poller knows of a file it reports as settled.
 struct PolledFile: Sendable, Equatable, Hashable {
-    /// When the poller first saw it (wall clock, nanoseconds): the settle timeout counts from here.
-    var firstSeen: Int64
+    /// Since when the poller has seen it unchanged (wall clock, nanoseconds): the settle timeout
+    /// counts from here.
+    var unchangedSince: Int64
+    /// The size and modification time it settled with: a file read otherwise has changed since.
+    var size: Int
+    var modificationTime: Int64
     /// False on network, cluster and FUSE file systems (see `DropPoller.PolledFolder`).
     var leaseIsEvidence: Bool
 }

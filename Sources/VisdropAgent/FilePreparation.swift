@@ -91,13 +91,17 @@ struct FilePreparation: Sendable {
         if let polled = item.request.polled, !source.claimed, !(polled.leaseIsEvidence && lease == .granted),
             let missing = incompleteness(contents, kind: item.kind, backend: backend)
         {
-            let waited = Self.nanosecondsSince(polled.firstSeen)
-            guard waited >= Int64(options.settleTimeoutMilliseconds) * 1_000_000 else {
+            // Set aside only as it settled and unchanged since for the settle timeout: a file that
+            // changed meanwhile is reported again when it settles anew.
+            let asSettled =
+                file.identity.size == polled.size && file.identity.modificationTime == polled.modificationTime
+            let waited = Self.nanosecondsSince(polled.unchangedSince)
+            guard asSettled, waited >= Int64(options.settleTimeoutMilliseconds) * 1_000_000 else {
                 return Outcome(.deferred(.incompleteForItsKind))
             }
             return Outcome(
                 .reject(
-                    "still incomplete \(options.settleTimeoutMilliseconds / 1000) s after it was first seen "
+                    "still incomplete after \(options.settleTimeoutMilliseconds / 1000) s unchanged "
                         + "(settle-timeout): \(missing)"), source: source)
         }
         var loaded: Contents

@@ -12,11 +12,9 @@ enum WatchEvent: Sendable, Equatable {
     /// A file was found by scanning a directory (the backlog, a new directory, a rescan).
     case found(DropSource, modificationTime: Int64)
     /// The poller saw a file unchanged at two polls at least the settle time apart (a polled folder: a
-    /// network, cluster or FUSE file system, or one inotify had no watch left for).
+    /// network, cluster or FUSE file system, or one inotify had no watch left for), or unchanged
+    /// since then for the settle timeout.
     case settled(DropSource, PolledFile)
-    /// The settle timeout of the polled file first seen at `firstSeen` has passed: if it is still
-    /// there and incomplete for its kind, it is set aside.
-    case settleTimeoutDue(DropSource, firstSeen: Int64)
     /// A timer the pipeline set for `source` is due: its quiet time, a writer's wait, or a retry.
     case recheck(DropSource)
     /// The kernel's event queue overflowed: events were lost and the tree must be rescanned.

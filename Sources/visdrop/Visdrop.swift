@@ -118,7 +118,7 @@ struct AgentArguments: ParsableArguments {
     @Option(
         name: .customLong("settle-timeout"),
         help:
-            "How long a polled file that stays incomplete for its kind waits before it is set aside. (default: 10m)"
+            "How long a polled file that stays incomplete for its kind and unchanged waits before it is set aside. (default: 10m)"
     )
     var settleTimeout: String?
 

@@ -341,6 +341,42 @@ struct SharedFileSystemEndToEndTests {
     }
 
     @Test(
+        "a polled file that still grows when the settle timeout has passed since it was first seen is filed whole, not set aside"
+    )
+    func growingFileOutlivesSettleTimeout() throws {
+        let mounted = try MountedWorkspace()
+        // The timeout counts from the file's last change: 2 s, while the writer takes about 4.5 s,
+        // never pausing more than 300 ms, and the array is cut short until its last write.
+        let agent = try AgentProcess(
+            mounted.watchArguments(["--settle-timeout", "2s"]), logPath: mounted.workspace.log)
+        try agent.waitUntilWatching()
+        _ = try Self.folder(mounted.backing + "/g")
+        let pixels = try Python.run(
+            """
+            import io, sys, time, numpy as np
+            image = (np.arange(64 * 64) * 7 % 256).astype(np.uint8).reshape(64, 64)
+            buffer = io.BytesIO(); np.save(buffer, image); array = buffer.getvalue()
+            chunk = -(-len(array) // 15)
+            with open(sys.argv[1] + '/frame_3.npy', 'wb') as f:
+                for start in range(0, len(array), chunk):
+                    f.write(array[start:start + chunk]); f.flush(); time.sleep(0.3)
+            print(','.join(str(v) for v in image.reshape(-1)))
+            """, arguments: [mounted.backing + "/g"])
+        let png = mounted.out + "/g/vis_image/frame_3.png"
+        try eventually("the array to be filed or set aside; log:\n\(agent.log)") {
+            mounted.workspace.exists(png)
+                || mounted.workspace.exists(mounted.drop + "/.rejected/g/frame_3.npy")
+        }
+        try #require(mounted.workspace.exists(png), "set aside while still growing; log:\n\(agent.log)")
+        let decoded = try PNGDecoder.decode(try mounted.workspace.bytes(png))
+        #expect(decoded.samples == .eightBit(try pixelValues(pixels)))
+        #expect(
+            agent.log.contains("not complete for its kind yet"), "it was seen cut short; log:\n\(agent.log)")
+        #expect(!mounted.workspace.exists(mounted.drop + "/.rejected"), "log:\n\(agent.log)")
+        #expect(try agent.terminate() == 0)
+    }
+
+    @Test(
         "a FUSE mount made under the drop folder after start is found by a rescan and polled: a slow writer behind it is filed whole"
     )
     func mountAppearingLaterIsPolled() throws {
