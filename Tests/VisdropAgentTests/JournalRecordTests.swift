@@ -23,6 +23,30 @@ struct JournalRecordTests {
         bytes + file.dropFirst(bytes.count)
     }
 
+    @Test("numbers are spelled as Swift's own description spells them, at every length and sign")
+    func decimalsMatchDescription() {
+        var values: [Int64] = [
+            0, 1, 9, 10, 11, 99, 100, -1, -10, Int64.max, Int64.min, 1_765_141_234_123_456_789,
+        ]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power]
+        }
+        var generator = SystemRandomNumberGenerator()
+        values += (0..<200).map { _ in Int64.random(in: .min ... .max, using: &generator) }
+        for value in values {
+            var bytes: [UInt8] = []
+            JournalRecord.appendDecimal(value, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == String(describing: value))
+        }
+        for value in [UInt64.max, UInt64.max - 9, UInt64(Int64.max) + 1] {
+            var bytes = Array("x".utf8)
+            JournalRecord.appendDecimal(value, to: &bytes)
+            #expect(String(decoding: bytes, as: UTF8.self) == "x" + String(describing: value))
+        }
+    }
+
     @Test("a record with its own mark is appended; without one it is not")
     func markNamesItsRecord() {
         let intent = Self.intent(sources: 3, inode: 100, targetLength: 4096)
