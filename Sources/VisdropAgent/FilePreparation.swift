@@ -111,8 +111,10 @@ struct FilePreparation: Sendable {
         }
         // The identity of what was read: a writer that closed between the open and the lease (or,
         // without a lease, during the read) changed the one seen at the open. The journal records
-        // this one, and recovery compares with it.
-        loaded.identity = file.currentIdentity()
+        // this one, and recovery compares with it. Under a lease that stays intact, nobody writes
+        // the file from the read to the claim: the claim's look at the claimed entry gives it.
+        let identityComesWithClaim = lease == .granted && !source.claimed
+        if !identityComesWithClaim { loaded.identity = file.currentIdentity() }
         var current = source
         if !source.claimed {
             if item.request.wroteInPlace, !item.request.acceptsIncompleteLastLine, case .scalars = item.kind,
@@ -136,8 +138,10 @@ struct FilePreparation: Sendable {
                         metadata: ["file": "\(current)"])
                     return Outcome(.deferred(.replacedBeforeClaim), source: current)
                 }
+                if identityComesWithClaim { loaded.identity = claimedIdentity }
             case .taken: return Outcome(.deferred(.claimFolderTaken))
-            case .inPlace: break
+            case .inPlace:
+                if identityComesWithClaim { loaded.identity = file.currentIdentity() }
             }
             if lease == .granted, !file.leaseIsIntact {
                 // A writer opened the name between the read and the claim: its bytes are still to come.
