@@ -27,18 +27,24 @@ public enum AgentMetrics {
     private static let lastFiled = Gauge(label: "visdrop_last_filed_timestamp_seconds")
     private static let latency = Timer(label: filingDurationLabel)
 
-    /// One file's outcome and how long its batch took.
-    static func record(_ outcome: FilingOutcome, nanoseconds: UInt64) {
-        switch outcome {
-        case .filed(let kind, _, let count):
-            filed[kind.label]?.increment()
-            if count > 0 { records.increment(by: count) }
-            lastFiled.record(Date().timeIntervalSince1970)
-        case .rejected(let kind, _): rejected[kind.label]?.increment()
-        case .retry: retries.increment()
-        case .skipped, .deferred: return
+    /// A batch's outcomes (`FilingStatistics`) and how long it took, once per batch; files set
+    /// aside are counted by kind as they are logged (`rejected(kind:)`).
+    static func record(_ batch: FilingStatistics, nanoseconds: UInt64) {
+        guard batch.handled > 0 else { return }
+        for (kind, count) in [
+            ("image", batch.filedImages), ("scalars", batch.filedScalars), ("config", batch.filedConfigs),
+        ] where count > 0 {
+            filed[kind]?.increment(by: count)
         }
-        latency.recordNanoseconds(Int64(clamping: nanoseconds))
+        if batch.records > 0 { records.increment(by: batch.records) }
+        if batch.retried > 0 { retries.increment(by: batch.retried) }
+        if batch.totalFiled > 0 { lastFiled.record(Date().timeIntervalSince1970) }
+        for _ in 0..<batch.handled { latency.recordNanoseconds(Int64(clamping: nanoseconds)) }
+    }
+
+    /// A file of `kind` was set aside.
+    static func rejected(kind: DropKind) {
+        rejected[kind.label]?.increment()
     }
 
     /// A batch was filed.

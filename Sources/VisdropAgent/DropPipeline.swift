@@ -284,10 +284,10 @@ final class DropPipeline {
         returnedNames.formUnion(filer.takeReturnedNames())
         let elapsed = DispatchTime.now().uptimeNanoseconds - start
         let latency = FilingStatistics.milliseconds(nanoseconds: elapsed)
+        // Counted per batch: its files share its latency, and a tally per file costs no hashing.
+        var batch = FilingStatistics()
         for (request, result) in zip(requests, results) {
-            statistics.record(result.outcome, nanoseconds: elapsed)
-            AgentMetrics.record(result.outcome, nanoseconds: elapsed)
-            summary.record(result.outcome, nanoseconds: elapsed)
+            batch.record(result.outcome, nanoseconds: elapsed)
             if !isDeferral(result.outcome) {
                 // Taken, set aside or gone: a later event for the name is about a new file.
                 // (Each table is looked into only when it holds something: hashing a path per file
@@ -303,6 +303,9 @@ final class DropPipeline {
             }
             log(result.outcome, request: request, source: result.source, latency: latency, queue: queue)
         }
+        statistics.add(batch)
+        summary.record(batch, nanoseconds: elapsed)
+        AgentMetrics.record(batch, nanoseconds: elapsed)
         if let queue { logSummary(queue: queue) }
         if requests.count > 1 {
             let phases = filer.lastBatch
@@ -354,6 +357,7 @@ final class DropPipeline {
             if case .scalars = kind { metadata["records"] = "\(records)" }
             logger.debug("filed", metadata: metadata)
         case .rejected(let kind, let reason):
+            AgentMetrics.rejected(kind: kind)
             retryAttempts[source] = nil
             logger.error(
                 "rejected",

@@ -1,7 +1,13 @@
 /// Counts and latencies of the files an agent run has handled, for its log lines and summary.
 public struct FilingStatistics: Sendable, Equatable {
     /// Files filed, by kind label (image, config, scalars).
-    public private(set) var filed: [String: Int] = [:]
+    public var filed: [String: Int] {
+        ["image": filedImages, "scalars": filedScalars, "config": filedConfigs]
+    }
+    /// The counts behind `filed`: counted per file without hashing a label.
+    private(set) var filedImages = 0
+    private(set) var filedScalars = 0
+    private(set) var filedConfigs = 0
     /// Scalar records appended.
     public private(set) var records = 0
     /// Files set aside in `.rejected`.
@@ -18,12 +24,20 @@ public struct FilingStatistics: Sendable, Equatable {
     public init() {}
 
     /// All files filed, whatever their kind.
-    public var totalFiled: Int { filed.values.reduce(0, +) }
+    public var totalFiled: Int { filedImages + filedScalars + filedConfigs }
+
+    /// Files filed, set aside or kept for a retry: those a latency was recorded for.
+    var handled: Int { totalFiled + rejected + retried }
 
     mutating func record(_ outcome: FilingOutcome, nanoseconds: UInt64) {
         switch outcome {
         case .filed(let kind, _, let count):
-            filed[kind.label, default: 0] += 1
+            switch kind {
+            case .image: filedImages += 1
+            case .scalars: filedScalars += 1
+            case .config: filedConfigs += 1
+            case .workInProgress, .unknown: break  // Never filed.
+            }
             records += count
         case .rejected: rejected += 1
         case .retry: retried += 1
@@ -33,9 +47,21 @@ public struct FilingStatistics: Sendable, Equatable {
         maximumNanoseconds = max(maximumNanoseconds, nanoseconds)
     }
 
+    /// Adds what `other` counted (a batch's outcomes, added once per batch).
+    mutating func add(_ other: FilingStatistics) {
+        filedImages += other.filedImages
+        filedScalars += other.filedScalars
+        filedConfigs += other.filedConfigs
+        records += other.records
+        rejected += other.rejected
+        retried += other.retried
+        stillBeingWritten += other.stillBeingWritten
+        totalNanoseconds += other.totalNanoseconds
+        maximumNanoseconds = max(maximumNanoseconds, other.maximumNanoseconds)
+    }
+
     /// One line: files filed by kind, records, rejected, retries and the mean and worst latency.
     public var summary: String {
-        let handled = totalFiled + rejected + retried
         let mean = handled == 0 ? 0 : Double(totalNanoseconds) / Double(handled) / 1e6
         let kinds = ["image", "scalars", "config"].map { "\($0)=\(filed[$0, default: 0])" }.joined(
             separator: " ")

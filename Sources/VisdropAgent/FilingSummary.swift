@@ -19,15 +19,13 @@ struct FilingSummary {
         Histogram(highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
     }
 
-    /// Counts `outcome` of a file filed in `nanoseconds`; deferrals and skips are not counted.
-    mutating func record(_ outcome: FilingOutcome, nanoseconds: UInt64) {
-        switch outcome {
-        case .skipped, .deferred: return
-        default: break
-        }
+    /// Counts a batch's outcomes (`FilingStatistics`), each file handled in `nanoseconds`, the
+    /// batch's latency; deferrals and skips are not counted.
+    mutating func record(_ batch: FilingStatistics, nanoseconds: UInt64) {
+        guard batch.handled > 0 else { return }
         if windowStart == nil { windowStart = DispatchTime.now().uptimeNanoseconds }
-        window.record(outcome, nanoseconds: nanoseconds)
-        latencies.record(nanoseconds / 1000)
+        window.add(batch)
+        latencies.record(nanoseconds / 1000, count: UInt64(batch.handled))
     }
 
     /// True once the window is `intervalNanoseconds` old.
