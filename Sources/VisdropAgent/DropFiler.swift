@@ -22,6 +22,9 @@ final class DropFiler {
     let logger: Logger
     let journal: ScalarJournal
     let preparation: FilePreparation
+    /// Threads that read and decode a batch's files (`workers`), resolved once: the processor
+    /// count behind the default is read from /sys at every ask.
+    private let workerThreads: Int
     /// Where removed sources go (deleted in the background).
     let trash: TrashSweeper
     var backends: [String: LocalVisBackend] = [:]
@@ -36,6 +39,7 @@ final class DropFiler {
         self.journal = journal
         self.logger = logger
         self.preparation = FilePreparation(options: options, logger: logger)
+        self.workerThreads = options.resolvedWorkers
     }
 
     /// Files the batch `requests`, in order; one result per request, with the place its file is
@@ -211,7 +215,7 @@ final class DropFiler {
         guard !pending.isEmpty else { return }
         let shared = Mutex(items)
         let preparation = self.preparation
-        Self.forEachIndexInParallel(pending.count, threads: options.resolvedWorkers) { position in
+        Self.forEachIndexInParallel(pending.count, threads: workerThreads) { position in
             let (index, backend) = pending[position]
             let item = shared.withLock { $0[index] }
             let outcome = preparation.prepare(item, backend: backend)
@@ -229,6 +233,12 @@ final class DropFiler {
     /// (the calling thread among them); returns when all calls are done.
     static func forEachIndexInParallel(_ count: Int, threads: Int, _ body: @Sendable (Int) -> Void) {
         guard count > 0 else { return }
+        // One file (a lone drop) or one thread: here, without waking a worker (and without
+        // libdispatch reading /sys/devices/system/cpu/online for every apply).
+        if count == 1 || threads <= 1 {
+            for position in 0..<count { body(position) }
+            return
+        }
         let next = Atomic(0)
         DispatchQueue.concurrentPerform(iterations: min(max(threads, 1), count)) { _ in
             while true {
