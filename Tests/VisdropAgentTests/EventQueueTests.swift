@@ -38,7 +38,9 @@ struct EventQueueTests {
 
     @Test("a burst that wakes the filer is handed out whole, once the queue is quiet")
     func burstIsOneBatch() throws {
-        let queue = EventQueue(lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 60_000_000_000)
+        let queue = EventQueue(
+            lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 60_000_000_000,
+            burstGapNanoseconds: 1_000_000_000)
         queue.open(first: [])
         let batch = Self.takeInBackground(queue)
         Thread.sleep(forTimeInterval: 0.2)  // the consumer is waiting
@@ -49,9 +51,29 @@ struct EventQueueTests {
         #expect(try #require(batch()) == (0..<5).map(Self.event))
     }
 
+    @Test(
+        "a lone event that wakes the filer, with none following within the burst gap, is handed out without the quiet time"
+    )
+    func loneEventIsNotLingeredOn() throws {
+        // A quiet time of a minute: lingering would take the second event too, pushed 0.5 s later.
+        let queue = EventQueue(
+            lingerQuietNanoseconds: 60_000_000_000, lingerLimitNanoseconds: 60_000_000_000,
+            burstGapNanoseconds: 50_000_000)
+        queue.open(first: [])
+        let batch = Self.takeInBackground(queue)
+        Thread.sleep(forTimeInterval: 0.2)  // the consumer is waiting
+        queue.push(Self.event(0))
+        Thread.sleep(forTimeInterval: 0.5)
+        queue.push(Self.event(1))
+        #expect(try #require(batch()) == [Self.event(0)])
+        #expect(queue.takeBatch(limit: 10) == [Self.event(1)])
+    }
+
     @Test("lingering ends at its limit even while events keep coming")
     func lingeringIsBounded() throws {
-        let queue = EventQueue(lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 100_000_000)
+        let queue = EventQueue(
+            lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 100_000_000,
+            burstGapNanoseconds: 1_000_000_000)
         queue.open(first: [])
         let batch = Self.takeInBackground(queue)
         Thread.sleep(forTimeInterval: 0.2)
@@ -61,7 +83,7 @@ struct EventQueueTests {
             Thread.sleep(forTimeInterval: 0.01)
         }
         let taken = try #require(batch())
-        #expect(!taken.isEmpty)
+        #expect(taken.count > 1, "it lingered: events 10 ms apart, a quiet time of 1 s")
         #expect(taken.count < 150, "lingered \(taken.count) events")
         #expect(taken == (0..<taken.count).map(Self.event))
     }
