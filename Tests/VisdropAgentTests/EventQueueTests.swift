@@ -27,6 +27,15 @@ struct EventQueueTests {
         }
     }
 
+    /// Opens `queue`, starts a consumer on another thread and returns once it is waiting (see
+    /// `takeInBackground`).
+    private static func waitingConsumer(_ queue: EventQueue) -> () -> [WatchEvent]? {
+        queue.open(first: [])
+        let batch = takeInBackground(queue)
+        Thread.sleep(forTimeInterval: 0.2)
+        return batch
+    }
+
     @Test("events already waiting are handed out at once, oldest first, up to the limit")
     func waitingEventsAreTakenAtOnce() {
         let queue = EventQueue(lingerQuietNanoseconds: 60_000_000_000, lingerLimitNanoseconds: 60_000_000_000)
@@ -41,9 +50,7 @@ struct EventQueueTests {
         let queue = EventQueue(
             lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 60_000_000_000,
             burstGapNanoseconds: 1_000_000_000)
-        queue.open(first: [])
-        let batch = Self.takeInBackground(queue)
-        Thread.sleep(forTimeInterval: 0.2)  // the consumer is waiting
+        let batch = Self.waitingConsumer(queue)
         for index in 0..<5 {
             queue.push(Self.event(index))
             Thread.sleep(forTimeInterval: 0.02)
@@ -59,9 +66,7 @@ struct EventQueueTests {
         let queue = EventQueue(
             lingerQuietNanoseconds: 60_000_000_000, lingerLimitNanoseconds: 60_000_000_000,
             burstGapNanoseconds: 50_000_000)
-        queue.open(first: [])
-        let batch = Self.takeInBackground(queue)
-        Thread.sleep(forTimeInterval: 0.2)  // the consumer is waiting
+        let batch = Self.waitingConsumer(queue)
         queue.push(Self.event(0))
         Thread.sleep(forTimeInterval: 0.5)
         queue.push(Self.event(1))
@@ -74,9 +79,7 @@ struct EventQueueTests {
         let queue = EventQueue(
             lingerQuietNanoseconds: 1_000_000_000, lingerLimitNanoseconds: 100_000_000,
             burstGapNanoseconds: 1_000_000_000)
-        queue.open(first: [])
-        let batch = Self.takeInBackground(queue)
-        Thread.sleep(forTimeInterval: 0.2)
+        let batch = Self.waitingConsumer(queue)
         // Three seconds of events 10 ms apart: a batch taken after 0.1 s holds far fewer.
         for index in 0..<300 {
             queue.push(Self.event(index))
