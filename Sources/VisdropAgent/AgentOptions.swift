@@ -63,6 +63,12 @@ public struct AgentOptions: Sendable, Equatable {
         case poll
     }
 
+    /// `settleMilliseconds` in nanoseconds, the scale of file times and the wall clock.
+    var settleNanoseconds: Int64 { Int64(settleMilliseconds) * 1_000_000 }
+
+    /// `settleTimeoutMilliseconds` in nanoseconds.
+    var settleTimeoutNanoseconds: Int64 { Int64(settleTimeoutMilliseconds) * 1_000_000 }
+
     /// The number of image workers `workers` stands for.
     public var resolvedWorkers: Int {
         workers > 0 ? workers : max(1, min(8, sysconf(Int32(_SC_NPROCESSORS_ONLN))))

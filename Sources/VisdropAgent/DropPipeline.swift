@@ -139,7 +139,7 @@ final class DropPipeline {
     func handle(_ events: [WatchEvent], queue: EventQueue) {
         let now = FilePreparation.wallClockNanoseconds()
         let quiet = Int64(options.quietMilliseconds) * 1_000_000
-        let settle = Int64(options.settleMilliseconds) * 1_000_000
+        let settle = options.settleNanoseconds
         var requests: [FilingRequest] = []
         var seen = Set<String>()
         // One request per dropped path and batch: a claimed file and its namesake in the drop
@@ -239,7 +239,7 @@ final class DropPipeline {
 
     /// The request for a file written in place whose candidate is ready to be looked at.
     private func inPlaceRequest(_ path: String, _ candidate: Candidate, now: Int64) -> FilingRequest {
-        let settle = Int64(options.settleMilliseconds) * 1_000_000
+        let settle = options.settleNanoseconds
         return FilingRequest(
             source: DropSource(relativePath: path, claimed: false), wroteInPlace: true,
             acceptsIncompleteLastLine: now - candidate.lastActivity >= settle,
@@ -398,7 +398,7 @@ final class DropPipeline {
             // The poller reports it again once it changed and settled, or once it has stayed as it
             // is for the settle timeout: then it is set aside.
             let wait =
-                Int64(options.settleTimeoutMilliseconds) * 1_000_000
+                options.settleTimeoutNanoseconds
                 - FilePreparation.nanosecondsSince(polled.unchangedSince)
             logger.debug(
                 "not complete for its kind yet; waiting for its writer or the settle timeout",
@@ -443,7 +443,7 @@ final class DropPipeline {
             candidate.recheckScheduled = true
             candidates[source.relativePath] = candidate
             let wait =
-                Int64(options.settleMilliseconds) * 1_000_000
+                options.settleNanoseconds
                 - (FilePreparation.nanosecondsSince(candidate.lastActivity))
             queue.push(.recheck(source), afterNanoseconds: UInt64(max(1, wait)))
         case .claimFolderTaken:

@@ -60,8 +60,8 @@ final class DropPoller: Sendable {
         self.rescanIntervalNanoseconds =
             options.rescanIntervalMilliseconds > 0
             ? UInt64(options.rescanIntervalMilliseconds) * 1_000_000 : nil
-        self.settleNanoseconds = Int64(options.settleMilliseconds) * 1_000_000
-        self.settleTimeoutNanoseconds = Int64(options.settleTimeoutMilliseconds) * 1_000_000
+        self.settleNanoseconds = options.settleNanoseconds
+        self.settleTimeoutNanoseconds = options.settleTimeoutNanoseconds
         self.pollsBlindMounts = options.watchMode == .auto
     }
 

@@ -96,7 +96,7 @@ struct FilePreparation: Sendable {
             let asSettled =
                 file.identity.size == polled.size && file.identity.modificationTime == polled.modificationTime
             let waited = Self.nanosecondsSince(polled.unchangedSince)
-            guard asSettled, waited >= Int64(options.settleTimeoutMilliseconds) * 1_000_000 else {
+            guard asSettled, waited >= options.settleTimeoutNanoseconds else {
                 return Outcome(.deferred(.incompleteForItsKind))
             }
             return Outcome(
