@@ -114,14 +114,18 @@ extension DropFiler {
             return false
         }
         let names = Set(group.items.map { items[$0].name })
-        guard names.count == entries.count, entries.allSatisfy({ names.contains($0.name) }),
-            let trashDirectory = try? openTrash(&trashFolder)
-        else { return false }
+        guard names.count == entries.count, entries.allSatisfy({ names.contains($0.name) }) else {
+            return false
+        }
         do {
             let trashedName = trash.nextName()
-            try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: trashDirectory)
+            var trashDirectory: Directory?
+            try moveIntoTrash(&trashFolder) { (folder) throws(FileSystemError) in
+                try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: folder)
+                trashDirectory = folder
+            }
             // Their inodes can carry the next images (see `FileRecycler`).
-            if let trashed = try? trashDirectory.openSubdirectory(trashedName, creating: false) {
+            if let trashed = try? trashDirectory?.openSubdirectory(trashedName, creating: false) {
                 recyclable.append((Array(names), trashed))
             }
             return true
@@ -131,17 +135,36 @@ extension DropFiler {
         }
     }
 
-    /// The trash folder, opened (and made) on first use in a batch.
+    /// The trash folder for this batch (`trashFolder`, set on first use): the one an earlier batch
+    /// opened, or else opened (and made) now and kept.
     private func openTrash(_ trashFolder: inout Result<Directory, FileSystemError>?) throws(FileSystemError)
         -> Directory
     {
         let opened =
-            trashFolder
+            trashFolder ?? keptTrashFolder.map { .success($0) }
             ?? Result { () throws(FileSystemError) in
                 try Directory.open(TrashSweeper.folderName, beneath: options.dropDirectory, creating: true)
             }
         trashFolder = opened
+        keptTrashFolder = try? opened.get()
         return try opened.get()
+    }
+
+    /// Runs `move` with the trash folder; when it finds no entry and the folder was one kept from
+    /// an earlier batch — somebody removed the trash folder since — the trash is opened (and
+    /// made) anew and `move` tried once more.
+    private func moveIntoTrash(
+        _ trashFolder: inout Result<Directory, FileSystemError>?,
+        _ move: (Directory) throws(FileSystemError) -> Void
+    ) throws(FileSystemError) {
+        let wasKept = trashFolder == nil && keptTrashFolder != nil
+        do {
+            try move(try openTrash(&trashFolder))
+        } catch  where error.code == ENOENT && wasKept {
+            keptTrashFolder = nil
+            trashFolder = nil
+            try move(try openTrash(&trashFolder))
+        }
     }
 
     /// Disposes of one filed source (`dispose(_:trashFolder:)`), noting the folders to flush and
@@ -217,7 +240,10 @@ extension DropFiler {
             return try dispose(item.source)
         }
         do {
-            try folder.moveEntry(item.name, to: trash.nextName(), in: try openTrash(&trashFolder))
+            let trashedName = trash.nextName()
+            try moveIntoTrash(&trashFolder) { (trashDirectory) throws(FileSystemError) in
+                try folder.moveEntry(item.name, to: trashedName, in: trashDirectory)
+            }
         } catch  where error.code == EXDEV {
             try folder.removeEntry(item.name)
         }

@@ -27,6 +27,9 @@ final class DropFiler {
     private let workerThreads: Int
     /// Where removed sources go (deleted in the background).
     let trash: TrashSweeper
+    /// The trash folder as an earlier batch opened it: a batch's removals need no path walk and
+    /// `mkdir` of their own (see `openTrash`).
+    var keptTrashFolder: Directory?
     var backends: [String: LocalVisBackend] = [:]
     /// Filed sources that could not be removed: never filed again by this run.
     var keptAfterFiling = Set<DropSource>()

@@ -130,6 +130,35 @@ struct WatchEndToEndTests {
         #expect(try agent.terminate() == 0)
     }
 
+    @Test("a trash folder removed while the agent runs is made again: the next sources still leave")
+    func trashFolderRemovedWhileRunning() throws {
+        let workspace = try TestWorkspace()
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.log)
+        try agent.waitUntilWatching()
+        let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.75, "step": 2}"#]
+        let scalars = workspace.out + "/run/scalars.json"
+        let trash = workspace.drop + "/.visdrop-trash"
+        try workspace.writeByRename("run/loss_1.json", Array(records[0].utf8))
+        try eventually("the first file to be filed and its source swept", deadline: 120) {
+            workspace.text(scalars).hasSuffix("\n")
+                && ((try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? ["?"]).isEmpty
+        }
+        // The agent keeps the trash folder open from batch to batch; this one is gone under it.
+        try FileManager.default.removeItem(atPath: trash)
+        try workspace.writeByRename("run/loss_2.json", Array(records[1].utf8))
+        try eventually("the second file to be filed") {
+            workspace.text(scalars).split(separator: "\n").count == 2
+        }
+        try eventually("its source to leave the drop folder, claim folder included") {
+            workspace.visibleDropFiles().isEmpty
+                && !workspace.exists(workspace.drop + "/run/.visdrop-claim/loss_2.json")
+        }
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+        #expect(workspace.exists(trash), "the trash folder is made again")
+        #expect(try agent.terminate() == 0)
+        #expect(!agent.log.contains("could not be removed"), "\(agent.log)")
+    }
+
     @Test("work-in-progress names are left alone until renamed")
     func workInProgressIgnored() throws {
         let workspace = try TestWorkspace()
