@@ -10,7 +10,12 @@ final class BenchAgent {
     /// Which agent, for the report.
     enum Side: String, CaseIterable {
         case visdrop
+        /// Another build of visdrop (`--baseline`), measured in the same rounds: "before".
+        case baseline
         case peer
+
+        /// A visdrop build (claims, a trash folder), not the peer.
+        var isVisdrop: Bool { self != .peer }
     }
 
     let side: Side
@@ -43,7 +48,7 @@ final class BenchAgent {
         // the first file on (an agent that keeps one claim folder, as visdrop did before its
         // claim folders left whole, is measured alike).
         for directory in [stage, drop, images] { try Bench.makeDirectories(directory) }
-        if side == .visdrop { try Bench.makeDirectories(Bench.join(drop, Self.claimFolderName)) }
+        if side.isVisdrop { try Bench.makeDirectories(Bench.join(drop, Self.claimFolderName)) }
     }
 
     /// Starts `command` (the first element is the executable) with output to `agent.log`.

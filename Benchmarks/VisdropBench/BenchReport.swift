@@ -18,6 +18,8 @@ struct BenchReport {
     let rounds: Int
     let idleSeconds: Int
     let visdropArguments: [String]
+    /// The other visdrop build measured in the same rounds (`--baseline`), if any.
+    let baseline: String?
     var loadBefore = ""
     var loadAfter = ""
     var peerVersions = ""
@@ -34,7 +36,11 @@ struct BenchReport {
         .images(width: 64, height: 64): (1.003, "105cf11"),
     ]
 
-    init(workloads: [Workload], lone: Workload, rounds: Int, idleSeconds: Int, visdropArguments: [String]) {
+    init(
+        workloads: [Workload], lone: Workload, rounds: Int, idleSeconds: Int, visdropArguments: [String],
+        baseline: String? = nil
+    ) {
+        self.baseline = baseline
         self.workloads = workloads
         self.lone = lone
         self.rounds = rounds
@@ -88,6 +94,18 @@ struct BenchReport {
 
     private func medianCPU(_ workload: Workload, _ side: BenchAgent.Side) -> Double {
         Bench.median(runs(workload, side).map { Double($0.cpuNanoseconds) / Double(workload.files) / 1e6 })
+    }
+
+    /// The CPU per file a workload's target halves, and where it comes from: issue 14's figure
+    /// from 105cf11's run, and the baseline build in this run when there is one (the machine's
+    /// speed moves from day to day by more than a change does).
+    private func cpuTargetBases(_ workload: Workload) -> [(Double, String)] {
+        guard let fixed = Self.cpuBaseline[workload.kind] else { return [] }
+        var bases = [(fixed.milliseconds, "at \(fixed.commit)")]
+        if baseline != nil, !runs(workload, .baseline).isEmpty {
+            bases.append((medianCPU(workload, .baseline), "for the baseline build in this run"))
+        }
+        return bases
     }
 
     /// Issue 14's rate targets: visdrop/peer.
@@ -147,13 +165,14 @@ struct BenchReport {
                     "≥ 0.50", ours >= 0.5))
         }
         for workload in workloads {
-            guard let baseline = Self.cpuBaseline[workload.kind], baseline.milliseconds > 0 else { continue }
-            let ours = medianCPU(workload, .visdrop)
-            lines.append(
-                row(
-                    "CPU per file, \(workload.label) (\(Bench.fixed(baseline.milliseconds, 3)) ms at \(baseline.commit))",
-                    "ms", Bench.fixed(ours, 3), Bench.fixed(medianCPU(workload, .peer), 3), "",
-                    "≤ \(Bench.fixed(baseline.milliseconds / 2, 3)) ms", ours <= baseline.milliseconds / 2))
+            for (before, source) in cpuTargetBases(workload) {
+                let ours = medianCPU(workload, .visdrop)
+                lines.append(
+                    row(
+                        "CPU per file, \(workload.label) (\(Bench.fixed(before, 3)) ms \(source))",
+                        "ms", Bench.fixed(ours, 3), Bench.fixed(medianCPU(workload, .peer), 3), "",
+                        "≤ \(Bench.fixed(before / 2, 3)) ms", ours <= before / 2))
+            }
         }
         let ourLone = mergedLatency(lone, .visdrop)
         let theirLone = mergedLatency(lone, .peer)
@@ -275,6 +294,8 @@ struct BenchReport {
             lines.append("| \(workload.label) | " + cells.joined(separator: " | ") + " |")
         }
 
+        if let baseline { lines += beforeAfter(baseline) }
+
         lines.append("")
         lines.append("Every round (visdrop / peer, in the unit above):")
         lines.append("")
@@ -298,6 +319,62 @@ struct BenchReport {
             )
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The baseline build against this one, measured in the same rounds.
+    private func beforeAfter(_ baseline: String) -> [String] {
+        var lines = [
+            "",
+            "Before and after in this run: the baseline build (`\(baseline)`) and this one, in the same "
+                + "rounds (which goes first alternates by round); medians over rounds:",
+            "",
+            "| measure | unit | baseline | visdrop | visdrop/baseline |",
+            "|---|---|--:|--:|--:|",
+        ]
+        func add(_ measure: String, _ unit: String, _ before: Double, _ after: Double, digits: Int?) {
+            let text = { (value: Double) in digits.map { Bench.fixed(value, $0) } ?? Bench.rate(value) }
+            lines.append(
+                "| \(measure) | \(unit) | \(text(before)) | \(text(after)) | \(Bench.fixed(after / before, 2))× |"
+            )
+        }
+        for workload in workloads {
+            add(
+                "\(workload.label): rate", workload.unit, medianRate(workload, .baseline),
+                medianRate(workload, .visdrop), digits: nil)
+            add(
+                "… CPU per file", "ms", medianCPU(workload, .baseline), medianCPU(workload, .visdrop),
+                digits: 3)
+            if let ceilings = renameOnly[workload.label], workload.kind == .scalarFiles {
+                let ceiling = Bench.median(ceilings)
+                add(
+                    "… drain rate / rename-only rate (\(Bench.rate(ceiling)) files/s)", "",
+                    medianFileRate(workload, .baseline) / ceiling,
+                    medianFileRate(workload, .visdrop) / ceiling,
+                    digits: 3)
+            }
+        }
+        for (name, percentile) in [("p50", 50.0), ("p99", 99.0)] {
+            add(
+                "lone scalar file latency, \(name)", "ms",
+                milliseconds(mergedLatency(lone, .baseline), percentile),
+                milliseconds(mergedLatency(lone, .visdrop), percentile), digits: 2)
+        }
+        add(
+            "… bare fdatasync p99 beside it", "ms", milliseconds(mergedFlushes(.baseline), 99),
+            milliseconds(mergedFlushes(.visdrop), 99), digits: 2)
+        let idleMilliseconds = { (side: BenchAgent.Side) in
+            Double(self.idle[side]?.map(\.nanoseconds).max() ?? 0) / 1e6
+        }
+        add(
+            "idle CPU over \(idleSeconds) s, worst round", "ms", idleMilliseconds(.baseline),
+            idleMilliseconds(.visdrop), digits: 3)
+        if let largest = workloads.last(where: \.isImage) {
+            add(
+                "peak RSS filing \(largest.label.replacingImages())", "MB",
+                Double(peakBytes(largest, .baseline)) / 1e6,
+                Double(peakBytes(largest, .visdrop)) / 1e6, digits: 1)
+        }
+        return lines
     }
 
     private func row(

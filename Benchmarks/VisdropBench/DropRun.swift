@@ -77,7 +77,7 @@ final class DropRun {
             agent.drop, mask: UInt32(IN_DELETE | IN_MOVED_FROM | IN_CREATE | IN_ONLYDIR))
         outWatch = try inotify.watch(agent.out, mask: UInt32(IN_MODIFY))
         imageWatch = try inotify.watch(agent.images, mask: UInt32(IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE))
-        if agent.side == .visdrop {
+        if agent.side.isVisdrop {
             let claimFolder = Bench.join(agent.drop, BenchAgent.claimFolderName)
             claimWatches.insert(try inotify.watch(claimFolder, mask: UInt32(IN_DELETE | IN_MOVED_FROM)))
         }
@@ -210,7 +210,7 @@ final class DropRun {
         let time = Bench.now()
         if event.mask & UInt32(IN_Q_OVERFLOW) != 0 {
             overflowed = true
-        } else if event.watch == dropWatch, agent.side == .visdrop, event.name == BenchAgent.claimFolderName {
+        } else if event.watch == dropWatch, agent.side.isVisdrop, event.name == BenchAgent.claimFolderName {
             if event.mask & UInt32(IN_CREATE) != 0 {
                 if let watch = try? inotify.watch(
                     Bench.join(agent.drop, event.name), mask: UInt32(IN_DELETE | IN_MOVED_FROM))
@@ -224,7 +224,7 @@ final class DropRun {
             }
         } else if event.watch == dropWatch {
             guard let index = index(of: event.name, expected: workload.sourceName) else { return }
-            if agent.side == .visdrop, event.mask & UInt32(IN_MOVED_FROM) != 0 {
+            if agent.side.isVisdrop, event.mask & UInt32(IN_MOVED_FROM) != 0 {
                 claimed.append(index)
             } else {
                 markGone(index)

@@ -9,7 +9,8 @@ import ArgumentParser
 /// Run it with `scripts/bench`, which builds the release binary and installs the peer's
 /// Python packages first. Each round starts both agents on fresh folders, measures them
 /// idle, then runs every workload on visdrop, then on the peer (A B A B ...); the report
-/// gives medians over rounds and visdrop/peer ratios.
+/// gives medians over rounds and visdrop/peer ratios. With `--baseline`, an older build runs
+/// in the same rounds too (before or after visdrop, by turns), for before/after in one run.
 @main
 struct VisdropBench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,6 +20,12 @@ struct VisdropBench: ParsableCommand {
 
     @Option(help: "The visdrop binary to run.")
     var visdrop = ".build/release/visdrop"
+
+    @Option(
+        help:
+            "Another visdrop build to run in the same rounds as a 'before' (e.g. an older commit's release binary); its CPU per file sets the CPU targets of this run."
+    )
+    var baseline: String?
 
     @Option(help: "The Python interpreter that has the peer's packages (bench/requirements.txt).")
     var python = ".build-bench/venv/bin/python"
@@ -144,7 +151,7 @@ struct VisdropBench: ParsableCommand {
         let lone = Workload(kind: .loneScalars, files: loneFiles)
         var report = BenchReport(
             workloads: workloads, lone: lone, rounds: rounds, idleSeconds: idleSeconds,
-            visdropArguments: visdropArguments)
+            visdropArguments: visdropArguments, baseline: baseline)
         report.loadBefore = BenchReport.loadAverage()
         var images = ImageContent()
         for round in 1...rounds {
@@ -164,16 +171,25 @@ struct VisdropBench: ParsableCommand {
         report: inout BenchReport
     ) throws {
         let roundDirectory = Bench.join(workDirectory, "round-\(round)")
-        let visdropAgent = try BenchAgent(side: .visdrop, root: Bench.join(roundDirectory, "visdrop"))
-        let peerAgent = try BenchAgent(side: .peer, root: Bench.join(roundDirectory, "peer"))
-        defer {
-            visdropAgent.stop()
-            peerAgent.stop()
+        // The visdrop builds: this one, and the baseline when given.
+        var builds = [
+            (agent: try BenchAgent(side: .visdrop, root: Bench.join(roundDirectory, "visdrop")), visdrop)
+        ]
+        if let baseline {
+            builds.append(
+                (try BenchAgent(side: .baseline, root: Bench.join(roundDirectory, "baseline")), baseline))
         }
-        try visdropAgent.start(
-            [visdrop, "watch", "--drop", visdropAgent.drop, "--out", visdropAgent.out] + visdropArguments)
+        let peerAgent = try BenchAgent(side: .peer, root: Bench.join(roundDirectory, "peer"))
+        let agents = builds.map(\.agent) + [peerAgent]
+        defer { for agent in agents { agent.stop() } }
+        for (agent, binary) in builds {
+            try agent.start([binary, "watch", "--drop", agent.drop, "--out", agent.out] + visdropArguments)
+        }
         try peerAgent.start([python, peer, peerAgent.drop, peerAgent.out])
-        let runs = [try DropRun(agent: visdropAgent), try DropRun(agent: peerAgent)]
+        // The two builds take turns going first, so that neither always runs right after the other.
+        let visdropOrder = round % 2 == 0 ? builds.map(\.agent) : builds.map(\.agent).reversed()
+        var runs: [DropRun] = []
+        for agent in visdropOrder + [peerAgent] { runs.append(try DropRun(agent: agent)) }
         for run in runs { try run.agent.waitUntilWatching(timeoutSeconds: 60) }
 
         // Warm up (imports, first directories, caches) and make sure both are watching.
@@ -231,10 +247,10 @@ struct VisdropBench: ParsableCommand {
                 run.agent.waitForBackgroundDeletions(timeoutSeconds: 60)
             }
         }
-        report.addLifetimePeak(side: .visdrop, bytes: visdropAgent.peakResidentBytes())
-        report.addLifetimePeak(side: .peer, bytes: peerAgent.peakResidentBytes())
-        visdropAgent.stop()
-        peerAgent.stop()
+        for agent in agents {
+            report.addLifetimePeak(side: agent.side, bytes: agent.peakResidentBytes())
+            agent.stop()
+        }
         Bench.removeTree(roundDirectory)
     }
 
