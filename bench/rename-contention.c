@@ -5,7 +5,10 @@
  * renames of small files, made by this process, into another folder ("cross", what visdrop's
  * claim does) or to another name in the same folder ("same"), while a child process renames N
  * other files from a staging folder into a drop folder (what the benchmark's writer does), or
- * alone (WRITER=0).
+ * alone (WRITER=0). Then it deletes the N renamed files, as visdrop's trash sweeper does, and
+ * gives the CPU and wall time per `unlink`: the files were flushed before (as the benchmark
+ * flushes its staged files), so each deletion frees an allocated block, which a file system
+ * mounted with `discard` discards there and then.
  *
  *   cc -O2 -o /tmp/rename-contention bench/rename-contention.c
  *   /tmp/rename-contention SCRATCH_FOLDER 20000 cross    # then: same
@@ -99,5 +102,17 @@ int main(int argc, char **argv) {
     printf("%s, %s: CPU %.1f us per rename, wall %.1f us\n", cross ? "into another folder" : "within the folder",
            with_writer ? "writer renaming across folders meanwhile" : "alone", cpu / count * 1e6,
            wall / count * 1e6);
+
+    start = cpu_seconds();
+    clock_gettime(CLOCK_MONOTONIC, &began);
+    for (int i = 0; i < count; i++) {
+        char name[64];
+        snprintf(name, sizeof name, cross ? "m%d.json" : ".claimed-m%d.json", i);
+        if (unlinkat(cross ? claim : mine, name, 0) != 0) { perror("unlinkat"); return 1; }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ended);
+    cpu = cpu_seconds() - start;
+    wall = (ended.tv_sec - began.tv_sec) + (ended.tv_nsec - began.tv_nsec) / 1e9;
+    printf("then deleting them: CPU %.1f us per unlink, wall %.1f us\n", cpu / count * 1e6, wall / count * 1e6);
     return 0;
 }
