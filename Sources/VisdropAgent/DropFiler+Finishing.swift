@@ -119,13 +119,11 @@ extension DropFiler {
         }
         do {
             let trashedName = trash.nextName()
-            var trashDirectory: Directory?
-            try moveIntoTrash(&trashFolder) { (folder) throws(FileSystemError) in
+            let trashDirectory = try moveIntoTrash(&trashFolder) { (folder) throws(FileSystemError) in
                 try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: folder)
-                trashDirectory = folder
             }
             // Their inodes can carry the next images (see `FileRecycler`).
-            if let trashed = try? trashDirectory?.openSubdirectory(trashedName, creating: false) {
+            if let trashed = try? trashDirectory.openSubdirectory(trashedName, creating: false) {
                 recyclable.append((Array(names), trashed))
             }
             return true
@@ -150,20 +148,25 @@ extension DropFiler {
         return try opened.get()
     }
 
-    /// Runs `move` with the trash folder; when it finds no entry and the folder was one kept from
-    /// an earlier batch — somebody removed the trash folder since — the trash is opened (and
-    /// made) anew and `move` tried once more.
+    /// Runs `move` with the trash folder and returns the folder; when it finds no entry and the
+    /// folder was one kept from an earlier batch — somebody removed the trash folder since — the
+    /// trash is opened (and made) anew and `move` tried once more.
+    @discardableResult
     private func moveIntoTrash(
         _ trashFolder: inout Result<Directory, FileSystemError>?,
         _ move: (Directory) throws(FileSystemError) -> Void
-    ) throws(FileSystemError) {
+    ) throws(FileSystemError) -> Directory {
         let wasKept = trashFolder == nil && keptTrashFolder != nil
         do {
-            try move(try openTrash(&trashFolder))
+            let folder = try openTrash(&trashFolder)
+            try move(folder)
+            return folder
         } catch  where error.code == ENOENT && wasKept {
             keptTrashFolder = nil
             trashFolder = nil
-            try move(try openTrash(&trashFolder))
+            let folder = try openTrash(&trashFolder)
+            try move(folder)
+            return folder
         }
     }
 
