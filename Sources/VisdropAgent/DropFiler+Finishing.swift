@@ -184,12 +184,11 @@ extension DropFiler {
             }
             trashedBytes += item.sourceBytes
         } catch {
-            logger.error(
-                "filed, but the source could not be removed; it stays where it is (its claim folder or drop folder)",
-                metadata: [
-                    "file": "\(item.source)", "error": "\(LogText.escaped(error.description))",
-                ])
-            keptAfterFiling.insert(item.source)
+            do { try keepUnremoved(item.source, identity: item.identity, because: error) } catch {
+                logger.error(
+                    "could not record a filed source that could not be removed; a restart may file it again",
+                    metadata: ["file": "\(item.source)", "error": "\(LogText.escaped(error.description))"])
+            }
         }
     }
 

@@ -31,13 +31,17 @@ final class DropFiler {
     /// `mkdir` of their own (see `openTrash`).
     var keptTrashFolder: Directory?
     var backends: [String: LocalVisBackend] = [:]
-    /// Filed sources that could not be removed: never filed again by this run.
-    var keptAfterFiling = Set<DropSource>()
+    /// Filed sources that could not be removed: never filed again, by this run or a later one.
+    let ledger: FiledSourceLedger
     /// See `takeReturnedNames`.
     private var returnedNames: [String] = []
 
-    init(options: AgentOptions, journal: ScalarJournal, trash: TrashSweeper, logger: Logger) {
+    init(
+        options: AgentOptions, journal: ScalarJournal, ledger: FiledSourceLedger, trash: TrashSweeper,
+        logger: Logger
+    ) {
         self.trash = trash
+        self.ledger = ledger
         self.options = options
         self.journal = journal
         self.logger = logger
@@ -66,6 +70,11 @@ final class DropFiler {
             return Item(request: request, kind: kind, folder: opened.0, claimFolder: opened.1)
         }
         for index in items.indices where items[index].kind != .workInProgress {
+            if isKeptAfterFiling(items[index].source) {
+                items[index].prepared = .skipped(
+                    "filed already; kept where it is, as it could not be removed")
+                continue
+            }
             do throws(FilingError) {
                 items[index].backend = try backend(for: items[index].source.directory)
             } catch {

@@ -81,8 +81,18 @@ final class DropPipeline {
         } catch {
             throw AgentSetupError("cannot open the journal in \(options.stateDirectory): \(error)")
         }
+        let ledger: FiledSourceLedger
+        do {
+            ledger = try FiledSourceLedger(
+                stateDirectory: options.stateDirectory, durable: options.durable, logger: logger)
+        } catch {
+            throw AgentSetupError(
+                "cannot read the ledger of filed sources in \(options.stateDirectory): \(error); it must be a readable file"
+            )
+        }
         let trash = TrashSweeper(dropDirectory: options.dropDirectory, logger: logger)
-        let filer = DropFiler(options: options, journal: journal, trash: trash, logger: logger)
+        let filer = DropFiler(
+            options: options, journal: journal, ledger: ledger, trash: trash, logger: logger)
         do {
             let dropPrefix = options.dropDirectory + "/"
             try journal.recover { recorded throws(FileSystemError) -> String? in
@@ -94,7 +104,11 @@ final class DropPipeline {
                 for place in Set([source, DropSource(relativePath: source.relativePath, claimed: false)]) {
                     let path = Path.join(options.dropDirectory, place.currentPath)
                     guard FileSystem.identity(at: path) == recorded.identity else { continue }
-                    try filer.dispose(place)
+                    do throws(FileSystemError) { try filer.dispose(place) } catch {
+                        // Filed, but not removable: on record, so that it is not filed again.
+                        try filer.keepUnremoved(place, identity: recorded.identity, because: error)
+                        return nil
+                    }
                     return Path.directory(of: path)
                 }
                 return nil
@@ -103,6 +117,7 @@ final class DropPipeline {
             throw AgentSetupError("cannot recover the scalar journal in \(options.stateDirectory): \(error)")
         }
         self.filer = filer
+        filer.retryKeptRemovals()
         let stale = FileSystem.removeStaleTemporaries(under: options.outputDirectory)
         if stale > 0 {
             logger.notice("removed temporary files an interrupted run left", metadata: ["count": "\(stale)"])
@@ -146,7 +161,6 @@ final class DropPipeline {
         // folder are never read side by side (the second one waits for a later look).
         var later: [DropSource] = []
         func take(_ request: FilingRequest) {
-            guard !filer.keptAfterFiling.contains(request.source) else { return }
             var request = request
             if request.polled == nil, !request.source.claimed, !polledFiles.isEmpty,
                 let polled = polledFiles[request.source.relativePath]

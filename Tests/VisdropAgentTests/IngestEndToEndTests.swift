@@ -45,6 +45,60 @@ struct IngestEndToEndTests {
         #expect(try workspace.bytes(workspace.out + "/config.py") == second)
     }
 
+    @Test("a filed source that cannot be removed is not filed again by a later run, and goes once it can")
+    func unremovableSourceNotFiledTwice() throws {
+        let workspace = try TestWorkspace()
+        let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.75, "step": 2}"#]
+        let scalars = workspace.out + "/run/scalars.json"
+        let kept = workspace.drop + "/run/loss_1.json"
+        try workspace.writeInPlace("run/loss_1.json", Array(records[0].utf8))
+        // An immutable file can be read, but neither renamed (claimed, trashed) nor deleted.
+        try runProgram("/usr/bin/chattr", ["+i", kept], purpose: "make a dropped file immutable")
+        defer { try? runProgram("/usr/bin/chattr", ["-i", kept], purpose: "let the workspace be removed") }
+        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        #expect(first.status == 0, "\(first.log)")
+        #expect(first.log.contains("could not be removed"), "\(first.log)")
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines([records[0]])))
+        #expect(workspace.exists(kept))
+
+        try workspace.writeInPlace("run/loss_2.json", Array(records[1].utf8))
+        let second = try AgentProcess.run(
+            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        #expect(second.status == 0, "\(second.log)")
+        #expect(second.log.contains("still cannot be removed"), "\(second.log)")
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "loss_1 is filed once")
+        #expect(workspace.exists(kept) && !workspace.exists(workspace.drop + "/run/loss_2.json"))
+
+        try runProgram("/usr/bin/chattr", ["-i", kept], purpose: "make the kept file removable")
+        let third = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/third.log")
+        #expect(third.status == 0, "\(third.log)")
+        #expect(third.log.contains("are gone now"), "\(third.log)")
+        #expect(!workspace.exists(kept))
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
+    }
+
+    @Test("a new file dropped under the name of a kept, unremovable source removed by hand is filed")
+    func newFileUnderKeptNameFiled() throws {
+        let workspace = try TestWorkspace()
+        let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.25, "step": 3}"#]
+        let scalars = workspace.out + "/scalars.json"
+        let kept = workspace.drop + "/loss.json"
+        try workspace.writeInPlace("loss.json", Array(records[0].utf8))
+        try runProgram("/usr/bin/chattr", ["+i", kept], purpose: "make a dropped file immutable")
+        defer { try? runProgram("/usr/bin/chattr", ["-i", kept], purpose: "let the workspace be removed") }
+        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        #expect(first.log.contains("could not be removed"), "\(first.log)")
+        // The user clears the flag, deletes the file and drops another one under its name.
+        try runProgram("/usr/bin/chattr", ["-i", kept], purpose: "make the kept file removable")
+        try FileManager.default.removeItem(atPath: kept)
+        try workspace.writeInPlace("loss.json", Array(records[1].utf8))
+        let second = try AgentProcess.run(
+            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        #expect(second.status == 0, "\(second.log)")
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "\(second.log)")
+        #expect(!workspace.exists(kept))
+    }
+
     @Test("a file a writer still holds open is left for the next run, with exit code 2")
     func fileHeldOpenIsLeft() throws {
         let workspace = try TestWorkspace()
