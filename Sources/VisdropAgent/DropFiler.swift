@@ -70,7 +70,12 @@ final class DropFiler {
             return Item(request: request, kind: kind, folder: opened.0, claimFolder: opened.1)
         }
         for index in items.indices where items[index].kind != .workInProgress {
-            if isKeptAfterFiling(items[index].source) {
+            let source = items[index].source
+            if !source.claimed {
+                items[index].claimNameIsKept = isKeptAfterFiling(
+                    DropSource(relativePath: source.relativePath, claimed: true))
+            }
+            if isKeptAfterFiling(source) {
                 items[index].prepared = .skipped(
                     "filed already; kept where it is, as it could not be removed")
                 continue
@@ -176,6 +181,9 @@ final class DropFiler {
         var identity: FileSystem.FileIdentity?
         /// A writer could have added to the file after it was read (see `FilePreparation.Outcome`).
         var checkBeforeRemoval = false
+        /// The claim folder holds a filed source of this name for good (it could not be removed):
+        /// this file is filed in its drop folder instead of waiting for it.
+        var claimNameIsKept = false
 
         init(
             request: FilingRequest, kind: DropKind, folder: Result<Directory, FileSystemError>,

@@ -197,7 +197,9 @@ struct FilePreparation: Sendable {
         do {
             let moved = try item.folder.get().moveEntryUnlessTaken(
                 source.name, into: try item.claimFolder.get())
-            return moved ? .claimed : .taken
+            if moved { return .claimed }
+            // A filed source that could not be removed holds the name for good.
+            return item.claimNameIsKept ? .inPlace : .taken
         } catch {
             logger.debug(
                 "cannot claim the file; filing it in its drop folder",

@@ -213,8 +213,7 @@ public enum FileSystem {
     public static func makeDirectories(_ path: String) throws(FileSystemError) {
         if mkdir(path, 0o755) == 0 || errno == EEXIST {
             guard entryType(at: path) == .directory else {
-                throw FileSystemError(
-                    kind: .notRegularFile("not a directory"), operation: "mkdir", path: path)
+                throw FileSystemError(errno: ENOTDIR, operation: "mkdir", path: path)
             }
             return
         }

@@ -99,6 +99,31 @@ struct IngestEndToEndTests {
         #expect(!workspace.exists(kept))
     }
 
+    @Test("a claimed source that cannot be removed does not hold back a new file dropped under its name")
+    func keptClaimedSourceDoesNotBlockNamesake() throws {
+        let workspace = try TestWorkspace()
+        let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.25, "step": 2}"#]
+        let scalars = workspace.out + "/scalars.json"
+        // A claimed source an earlier run left, in a claim folder made append-only: the file can be
+        // filed, but neither it nor its folder moved out.
+        let claimFolder = workspace.drop + "/.visdrop-claim"
+        let claimed = claimFolder + "/loss.json"
+        try workspace.writeInPlace(".visdrop-claim/loss.json", Array(records[0].utf8))
+        try runProgram("/usr/bin/chattr", ["+a", claimFolder], purpose: "make the claim folder append-only")
+        defer {
+            try? runProgram("/usr/bin/chattr", ["-a", claimFolder], purpose: "let the workspace be removed")
+        }
+        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        #expect(first.log.contains("could not be removed"), "\(first.log)")
+        #expect(workspace.exists(claimed))
+        try workspace.writeInPlace("loss.json", Array(records[1].utf8))
+        let second = try AgentProcess.run(
+            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        #expect(second.status == 0, "\(second.log)")
+        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "\(second.log)")
+        #expect(!workspace.exists(workspace.drop + "/loss.json"))
+    }
+
     @Test("a file a writer still holds open is left for the next run, with exit code 2")
     func fileHeldOpenIsLeft() throws {
         let workspace = try TestWorkspace()
