@@ -29,11 +29,7 @@ extension DropFiler {
             for index in filed { outcomes[index] = .retry(error) }
             return
         }
-        var trashFolder: Result<Directory, FileSystemError>?
-        // The folders the sources left, as the batch opened them (no second path walk): the claim
-        // folder, and the drop folder the claim took the name from.
-        var folders: [ObjectIdentifier: Directory] = [:]
-        var trashedBytes = 0
+        var removal = SourceRemoval()
         // The batch's claimed sources by claim folder: a claim folder that holds nothing else
         // leaves for the trash whole, in one rename instead of one per file.
         var claimed: [ObjectIdentifier: ClaimedSources] = [:]
@@ -52,29 +48,23 @@ extension DropFiler {
                 .items.append(index)
                 continue
             }
-            disposeOne(item, trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
+            disposeOne(item, &removal)
         }
-        // Trashed claim folders whose files new images may be written into, once their removal
-        // from the drop folders is durable.
-        var recyclable: [(names: [String], folder: Directory)] = []
         for group in claimed.values {
-            if trashWhole(group, items, trashFolder: &trashFolder, recyclable: &recyclable) {
+            if trashWhole(group, items, &removal) {
                 // Its drop folder lost the claim folder's name: only that folder needs flushing.
-                folders[ObjectIdentifier(group.folder)] = group.folder
-                trashedBytes += group.items.reduce(0) { $0 + items[$1].sourceBytes }
+                removal.folders[ObjectIdentifier(group.folder)] = group.folder
+                removal.trashedBytes += group.items.reduce(0) { $0 + items[$1].sourceBytes }
                 continue
             }
-            for index in group.items {
-                disposeOne(
-                    items[index], trashFolder: &trashFolder, folders: &folders, trashedBytes: &trashedBytes)
-            }
+            for index in group.items { disposeOne(items[index], &removal) }
         }
         TestTiming.widenCrashWindow()
         // Only the drop and claim folders need flushing, so that a filed source cannot come back
         // after a power loss; where it went in the trash does not matter.
         var removalsAreDurable = true
         if options.durable {
-            for folder in folders.values {
+            for folder in removal.folders.values {
                 do { try folder.sync() } catch {
                     removalsAreDurable = false
                     logger.error(
@@ -86,11 +76,35 @@ extension DropFiler {
         // Until the removals are on disk, the marked record must stay: after a power cut,
         // recovery removes the sources that came back instead of filing them again.
         if pendingIntent != nil, removalsAreDurable { journal.commit() }
-        // Until then, a power cut could bring a claim folder back for recovery to look into.
-        if removalsAreDurable { for (names, folder) in recyclable { trash.offer(names, in: folder) } }
+        // Until then, a power cut could bring a source back for recovery to look into.
+        if removalsAreDurable {
+            for (names, folder) in removal.recyclable { trash.offer(names, in: folder) }
+            if case .success(let trashFolder)? = removal.trashFolder {
+                trash.offer(removal.trashedOneByOne, in: trashFolder)
+            }
+        }
         pendingIntent = nil
-        if trashFolder != nil { trash.ring(files: filed.count, bytes: trashedBytes) }
+        if removal.trashFolder != nil { trash.ring(files: filed.count, bytes: removal.trashedBytes) }
     }
+
+    /// Where a batch's filed sources went, as `finish` removes them.
+    private struct SourceRemoval {
+        /// The trash folder, set on first use (see `openTrash`).
+        var trashFolder: Result<Directory, FileSystemError>?
+        /// The folders the sources left, as the batch opened them (no second path walk): the claim
+        /// folder, and the drop folder the claim took the name from.
+        var folders: [ObjectIdentifier: Directory] = [:]
+        var trashedBytes = 0
+        /// Claim folders moved into the trash whole, and their files: new images may be written
+        /// into those files once their removal from the drop folders is durable.
+        var recyclable: [(names: [String], folder: Directory)] = []
+        /// The names of the sources moved into the trash folder one by one, likewise.
+        var trashedOneByOne: [String] = []
+    }
+
+    /// The fewest filed sources for which their claim folder goes to the trash whole (see
+    /// `trashWhole`); measured with lone files (README, Performance).
+    static let fewestFilesToTrashClaimFolderWhole = 4
 
     /// A claim folder and the batch's filed sources in it.
     private struct ClaimedSources {
@@ -106,11 +120,13 @@ extension DropFiler {
     ///
     /// Only the agent puts files into a claim folder, on this thread, so nothing can join the
     /// folder between its listing and its rename.
-    private func trashWhole(
-        _ group: ClaimedSources, _ items: [Item], trashFolder: inout Result<Directory, FileSystemError>?,
-        recyclable: inout [(names: [String], folder: Directory)]
-    ) -> Bool {
-        guard let entries = try? group.claimFolder.listNames(), entries.count == group.items.count else {
+    private func trashWhole(_ group: ClaimedSources, _ items: [Item], _ removal: inout SourceRemoval) -> Bool
+    {
+        // A few files go one by one: trashing their folder costs a listing, an open, a new claim
+        // folder for the next batch and its removal in the sweeper, more than the renames saved.
+        guard group.items.count >= Self.fewestFilesToTrashClaimFolderWhole,
+            let entries = try? group.claimFolder.listNames(), entries.count == group.items.count
+        else {
             return false
         }
         let names = Set(group.items.map { items[$0].name })
@@ -119,12 +135,12 @@ extension DropFiler {
         }
         do {
             let trashedName = trash.nextName()
-            let trashDirectory = try moveIntoTrash(&trashFolder) { (folder) throws(FileSystemError) in
+            let trashDirectory = try moveIntoTrash(&removal) { (folder) throws(FileSystemError) in
                 try group.folder.moveEntry(DropSource.claimFolderName, to: trashedName, in: folder)
             }
             // Their inodes can carry the next images (see `FileRecycler`).
             if let trashed = try? trashDirectory.openSubdirectory(trashedName, creating: false) {
-                recyclable.append((Array(names), trashed))
+                removal.recyclable.append((Array(names), trashed))
             }
             return true
         } catch {
@@ -133,17 +149,15 @@ extension DropFiler {
         }
     }
 
-    /// The trash folder for this batch (`trashFolder`, set on first use): the one an earlier batch
-    /// opened, or else opened (and made) now and kept.
-    private func openTrash(_ trashFolder: inout Result<Directory, FileSystemError>?) throws(FileSystemError)
-        -> Directory
-    {
+    /// The trash folder for this batch (`removal.trashFolder`, set on first use): the one an
+    /// earlier batch opened, or else opened (and made) now and kept.
+    private func openTrash(_ removal: inout SourceRemoval) throws(FileSystemError) -> Directory {
         let opened =
-            trashFolder ?? keptTrashFolder.map { .success($0) }
+            removal.trashFolder ?? keptTrashFolder.map { .success($0) }
             ?? Result { () throws(FileSystemError) in
                 try Directory.open(TrashSweeper.folderName, beneath: options.dropDirectory, creating: true)
             }
-        trashFolder = opened
+        removal.trashFolder = opened
         keptTrashFolder = try? opened.get()
         return try opened.get()
     }
@@ -153,36 +167,34 @@ extension DropFiler {
     /// trash is opened (and made) anew and `move` tried once more.
     @discardableResult
     private func moveIntoTrash(
-        _ trashFolder: inout Result<Directory, FileSystemError>?,
-        _ move: (Directory) throws(FileSystemError) -> Void
+        _ removal: inout SourceRemoval, _ move: (Directory) throws(FileSystemError) -> Void
     ) throws(FileSystemError) -> Directory {
-        let wasKept = trashFolder == nil && keptTrashFolder != nil
+        let wasKept = removal.trashFolder == nil && keptTrashFolder != nil
         do {
-            let folder = try openTrash(&trashFolder)
+            let folder = try openTrash(&removal)
             try move(folder)
             return folder
         } catch  where error.code == ENOENT && wasKept {
             keptTrashFolder = nil
-            trashFolder = nil
-            let folder = try openTrash(&trashFolder)
+            removal.trashFolder = nil
+            // Those went into the folder that is gone.
+            removal.trashedOneByOne = []
+            let folder = try openTrash(&removal)
             try move(folder)
             return folder
         }
     }
 
-    /// Disposes of one filed source (`dispose(_:trashFolder:)`), noting the folders to flush and
-    /// the bytes trashed; a source that cannot be removed is kept and said.
-    private func disposeOne(
-        _ item: Item, trashFolder: inout Result<Directory, FileSystemError>?,
-        folders: inout [ObjectIdentifier: Directory], trashedBytes: inout Int
-    ) {
+    /// Disposes of one filed source (`dispose(_:_:)`), noting the folders to flush and the bytes
+    /// trashed; a source that cannot be removed is kept and said.
+    private func disposeOne(_ item: Item, _ removal: inout SourceRemoval) {
         do {
-            try dispose(item, trashFolder: &trashFolder)
+            try dispose(item, &removal)
             for case .success(let folder) in [item.currentFolder, item.folder] {
                 // The batch opened each folder once, so the object names it (no path hashed).
-                folders[ObjectIdentifier(folder)] = folder
+                removal.folders[ObjectIdentifier(folder)] = folder
             }
-            trashedBytes += item.sourceBytes
+            removal.trashedBytes += item.sourceBytes
         } catch {
             do { try keepUnremoved(item.source, identity: item.identity, because: error) } catch {
                 logger.error(
@@ -230,22 +242,20 @@ extension DropFiler {
 
     /// Removes a filed source through the folder the batch opened, or archives it.
     ///
-    /// Removing is a rename into the trash (`trashFolder`, opened on first use), deleted in the
-    /// background: even a small file's `unlink` waits for the disk when the file system discards
+    /// Removing is a rename into the trash (opened on first use), deleted in the background: even a small file's `unlink` waits for the disk when the file system discards
     /// freed blocks (ext4 mounted with `discard`), measured here as most of an agent's time per
     /// scalar file. A drop directory on another file system than the trash (a mount) has its
     /// sources unlinked instead. The batch's flush of the drop directories follows in `finish`.
-    private func dispose(_ item: Item, trashFolder: inout Result<Directory, FileSystemError>?)
-        throws(FileSystemError)
-    {
+    private func dispose(_ item: Item, _ removal: inout SourceRemoval) throws(FileSystemError) {
         guard options.archiveDirectory == nil, case .success(let folder) = item.currentFolder else {
             return try dispose(item.source)
         }
         do {
             let trashedName = trash.nextName()
-            try moveIntoTrash(&trashFolder) { (trashDirectory) throws(FileSystemError) in
+            try moveIntoTrash(&removal) { (trashDirectory) throws(FileSystemError) in
                 try folder.moveEntry(item.name, to: trashedName, in: trashDirectory)
             }
+            removal.trashedOneByOne.append(trashedName)
         } catch  where error.code == EXDEV {
             try folder.removeEntry(item.name)
         }
