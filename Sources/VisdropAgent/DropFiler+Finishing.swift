@@ -225,9 +225,17 @@ extension DropFiler {
             }
         }
         let paths = Array(files)
+        let openTargets = pendingTargets
         let failure = Mutex<FileSystemError?>(nil)
         Self.forEachIndexInParallel(paths.count, threads: Self.maximumFlushThreads) { position in
-            do throws(FileSystemError) { try FileSystem.syncFile(at: paths[position]) } catch {
+            do throws(FileSystemError) {
+                // A scalar file through the descriptor its lines were written with.
+                if let file = openTargets[paths[position]] {
+                    try file.sync()
+                } else {
+                    try FileSystem.syncFile(at: paths[position])
+                }
+            } catch {
                 // An output somebody removed since it was written has nothing left to flush.
                 if error.kind == .notFound { return }
                 failure.withLock { if $0 == nil { $0 = error } }

@@ -321,24 +321,34 @@ final class DropFiler {
             }
         }
         guard !sources.isEmpty else { return outcomes }
-        let intent = ScalarJournal.Intent(
-            sources: sources,
-            targets: targetOrder.map { .init(path: $0, length: FileSystem.size(at: $0) ?? 0) })
+        // Each target is opened once: its length now goes into the journal, the batch's lines
+        // are written through it, and `finish` flushes it.
+        var files: [AppendableFile] = []
+        var intent = ScalarJournal.Intent(sources: sources, targets: [])
         do {
-            try journal.begin(intent)
-            for (target, lines) in zip(targetOrder, targetLines) {
-                try FileSystem.append(lines, to: target, durable: false)
+            for target in targetOrder {
+                let file = try AppendableFile(path: target)
+                files.append(file)
+                intent.targets.append(.init(path: target, length: file.lengthWhenOpened))
             }
+            try journal.begin(intent)
+            for (file, lines) in zip(files, targetLines) { try file.append(lines, durable: false) }
         } catch {
             undoScalars(intent, &outcomes, items, because: error)
             return outcomes
         }
         pendingIntent = intent
+        pendingTargets = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0) })
         return outcomes
     }
 
     /// The batch's journal intent between phase 2 and the end of phase 3.
-    var pendingIntent: ScalarJournal.Intent?
+    var pendingIntent: ScalarJournal.Intent? {
+        // Its targets' descriptors go with it.
+        didSet { if pendingIntent == nil { pendingTargets = [:] } }
+    }
+    /// The scalar files the batch appended to, open until `finish` has flushed them.
+    var pendingTargets: [String: AppendableFile] = [:]
 
     private func writeConfig(_ bytes: [UInt8], item: Item) -> FilingOutcome {
         guard let backend = item.backend, case .config(let format) = item.kind else {

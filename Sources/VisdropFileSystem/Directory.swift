@@ -37,10 +37,15 @@ public final class Directory: Sendable {
     /// made first when missing.
     public func openSubdirectory(_ name: String, creating: Bool) throws(FileSystemError) -> Directory {
         let subpath = Path.join(path, name)
-        if creating, mkdirat(descriptor, name, 0o755) != 0, errno != EEXIST {
-            throw FileSystemError(errno: errno, operation: "mkdir", path: subpath)
+        var opened = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        // Made only when missing: a `mkdir` of a name that exists still locks this directory,
+        // which a writer renaming files into it then waits for.
+        if opened < 0, errno == ENOENT, creating {
+            guard mkdirat(descriptor, name, 0o755) == 0 || errno == EEXIST else {
+                throw FileSystemError(errno: errno, operation: "mkdir", path: subpath)
+            }
+            opened = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         }
-        let opened = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
         guard opened >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: subpath) }
         return Directory(path: subpath, descriptor: opened)
     }

@@ -182,24 +182,9 @@ public enum FileSystem {
     @discardableResult
     public static func append(_ bytes: [UInt8], to path: String, durable: Bool) throws(FileSystemError) -> Int
     {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o644)
-        guard fd >= 0 else { throw FileSystemError(errno: errno, operation: "open", path: path) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw FileSystemError(errno: errno, operation: "fstat", path: path)
-        }
-        let before = Int(info.st_size)
-        do throws(FileSystemError) {
-            try writeAll(bytes, to: fd, path: path)
-        } catch {
-            // Never leave a partial line behind: cut the file back to where it was.
-            _ = ftruncate(fd, off_t(before))
-            throw error
-        }
-        if durable, fdatasync(fd) != 0 { throw FileSystemError(errno: errno, operation: "fsync", path: path) }
-        if !durable { _ = visdrop_start_writeback(fd) }
-        return before
+        let file = try AppendableFile(path: path)
+        try file.append(bytes, durable: durable)
+        return file.lengthWhenOpened
     }
 
     /// Cuts `path` back to `length` bytes (used to undo an append that was not committed).
