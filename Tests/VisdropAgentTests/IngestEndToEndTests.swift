@@ -53,24 +53,22 @@ struct IngestEndToEndTests {
         let kept = workspace.drop + "/run/loss_1.json"
         try workspace.writeInPlace("run/loss_1.json", Array(records[0].utf8))
         // An immutable file can be read, but neither renamed (claimed, trashed) nor deleted.
-        try runProgram("/usr/bin/chattr", ["+i", kept], purpose: "make a dropped file immutable")
-        defer { try? runProgram("/usr/bin/chattr", ["-i", kept], purpose: "let the workspace be removed") }
-        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        let immutable = try FileFlag("i", on: kept)
+        let first = try workspace.ingest(log: "first")
         #expect(first.status == 0, "\(first.log)")
         #expect(first.log.contains("could not be removed"), "\(first.log)")
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines([records[0]])))
         #expect(workspace.exists(kept))
 
         try workspace.writeInPlace("run/loss_2.json", Array(records[1].utf8))
-        let second = try AgentProcess.run(
-            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        let second = try workspace.ingest(log: "second")
         #expect(second.status == 0, "\(second.log)")
         #expect(second.log.contains("still cannot be removed"), "\(second.log)")
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "loss_1 is filed once")
         #expect(workspace.exists(kept) && !workspace.exists(workspace.drop + "/run/loss_2.json"))
 
-        try runProgram("/usr/bin/chattr", ["-i", kept], purpose: "make the kept file removable")
-        let third = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/third.log")
+        try immutable.clear()
+        let third = try workspace.ingest(log: "third")
         #expect(third.status == 0, "\(third.log)")
         #expect(third.log.contains("are gone now"), "\(third.log)")
         #expect(!workspace.exists(kept))
@@ -81,21 +79,18 @@ struct IngestEndToEndTests {
     func newFileUnderKeptNameFiled() throws {
         let workspace = try TestWorkspace()
         let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.25, "step": 3}"#]
-        let scalars = workspace.out + "/scalars.json"
         let kept = workspace.drop + "/loss.json"
         try workspace.writeInPlace("loss.json", Array(records[0].utf8))
-        try runProgram("/usr/bin/chattr", ["+i", kept], purpose: "make a dropped file immutable")
-        defer { try? runProgram("/usr/bin/chattr", ["-i", kept], purpose: "let the workspace be removed") }
-        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        let immutable = try FileFlag("i", on: kept)
+        let first = try workspace.ingest(log: "first")
         #expect(first.log.contains("could not be removed"), "\(first.log)")
         // The user clears the flag, deletes the file and drops another one under its name.
-        try runProgram("/usr/bin/chattr", ["-i", kept], purpose: "make the kept file removable")
+        try immutable.clear()
         try FileManager.default.removeItem(atPath: kept)
         try workspace.writeInPlace("loss.json", Array(records[1].utf8))
-        let second = try AgentProcess.run(
-            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        let second = try workspace.ingest(log: "second")
         #expect(second.status == 0, "\(second.log)")
-        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "\(second.log)")
+        #expect(workspace.text(workspace.out + "/scalars.json") == (try Python.expectedScalarLines(records)))
         #expect(!workspace.exists(kept))
     }
 
@@ -103,25 +98,19 @@ struct IngestEndToEndTests {
     func keptClaimedSourceDoesNotBlockNamesake() throws {
         let workspace = try TestWorkspace()
         let records = [#"{"loss": 1.5, "step": 1}"#, #"{"loss": 0.25, "step": 2}"#]
-        let scalars = workspace.out + "/scalars.json"
         // A claimed source an earlier run left, in a claim folder made append-only: the file can be
         // filed, but neither it nor its folder moved out.
-        let claimFolder = workspace.drop + "/.visdrop-claim"
-        let claimed = claimFolder + "/loss.json"
         try workspace.writeInPlace(".visdrop-claim/loss.json", Array(records[0].utf8))
-        try runProgram("/usr/bin/chattr", ["+a", claimFolder], purpose: "make the claim folder append-only")
-        defer {
-            try? runProgram("/usr/bin/chattr", ["-a", claimFolder], purpose: "let the workspace be removed")
-        }
-        let first = try AgentProcess.run(workspace.ingestArguments(), logPath: workspace.root + "/first.log")
+        let appendOnly = try FileFlag("a", on: workspace.drop + "/.visdrop-claim")
+        let first = try workspace.ingest(log: "first")
         #expect(first.log.contains("could not be removed"), "\(first.log)")
-        #expect(workspace.exists(claimed))
+        #expect(workspace.exists(workspace.drop + "/.visdrop-claim/loss.json"))
         try workspace.writeInPlace("loss.json", Array(records[1].utf8))
-        let second = try AgentProcess.run(
-            workspace.ingestArguments(), logPath: workspace.root + "/second.log")
+        let second = try workspace.ingest(log: "second")
         #expect(second.status == 0, "\(second.log)")
-        #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)), "\(second.log)")
+        #expect(workspace.text(workspace.out + "/scalars.json") == (try Python.expectedScalarLines(records)))
         #expect(!workspace.exists(workspace.drop + "/loss.json"))
+        withExtendedLifetime(appendOnly) {}
     }
 
     @Test("a file a writer still holds open is left for the next run, with exit code 2")
@@ -251,5 +240,34 @@ struct IngestEndToEndTests {
             ],
             logPath: workspace.log)
         #expect(result.status == 0, "\(result.log)")
+    }
+}
+
+extension TestWorkspace {
+    /// Runs `visdrop ingest` on this workspace, its log in `<log>.log` here.
+    func ingest(log: String) throws -> (status: Int32, log: String) {
+        try AgentProcess.run(ingestArguments(), logPath: root + "/\(log).log")
+    }
+}
+
+/// A file attribute (`chattr`; `i` immutable, `a` append-only) set on a path for a test, and
+/// cleared when it goes, so that the workspace can be removed. Setting one takes root, as these
+/// tests run.
+final class FileFlag {
+    let flag: String
+    let path: String
+
+    init(_ flag: String, on path: String) throws {
+        self.flag = flag
+        self.path = path
+        try runProgram("/usr/bin/chattr", ["+" + flag, path], purpose: "set the file attribute \(flag)")
+    }
+
+    func clear() throws {
+        try runProgram("/usr/bin/chattr", ["-" + flag, path], purpose: "clear the file attribute \(flag)")
+    }
+
+    deinit {
+        try? clear()
     }
 }
