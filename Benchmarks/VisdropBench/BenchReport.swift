@@ -362,6 +362,8 @@ struct BenchReport {
         add(
             "… bare fdatasync p99 beside it", "ms", milliseconds(mergedFlushes(.baseline), 99),
             milliseconds(mergedFlushes(.visdrop), 99), digits: 2)
+        add(
+            "… CPU per lone file", "ms", medianCPU(lone, .baseline), medianCPU(lone, .visdrop), digits: 3)
         let idleMilliseconds = { (side: BenchAgent.Side) in
             Double(self.idle[side]?.map(\.nanoseconds).max() ?? 0) / 1e6
         }
