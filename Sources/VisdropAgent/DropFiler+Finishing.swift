@@ -250,9 +250,9 @@ extension DropFiler {
 
     /// Removes a filed source through the folder the batch opened, or archives it.
     ///
-    /// Removing is a rename into the trash (opened on first use), deleted in the background: even a small file's `unlink` waits for the disk when the file system discards
-    /// freed blocks (ext4 mounted with `discard`), measured here as most of an agent's time per
-    /// scalar file. A drop directory on another file system than the trash (a mount) has its
+    /// Removing is a rename into the trash (opened on first use), deleted in the background:
+    /// even a small file's `unlink` waits for the disk when the file system discards freed blocks
+    /// (ext4 mounted with `discard`), measured here as most of an agent's time per scalar file. A drop directory on another file system than the trash (a mount) has its
     /// sources unlinked instead. The batch's flush of the drop directories follows in `finish`.
     private func dispose(_ item: Item, _ removal: inout SourceRemoval) throws(FileSystemError) {
         guard options.archiveDirectory == nil, case .success(let folder) = item.currentFolder else {

@@ -338,7 +338,7 @@ final class DropFiler {
             return outcomes
         }
         pendingIntent = intent
-        pendingTargets = Dictionary(uniqueKeysWithValues: files.map { ($0.path, $0) })
+        pendingTargets = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
         return outcomes
     }
 

@@ -15,7 +15,7 @@ internal import CLinuxShim
 public final class AppendableFile: Sendable {
     /// The path it was opened at.
     public let path: String
-    /// Its length when it was opened: where an unfinished append is cut back to.
+    /// Its length when it was opened (what the scalar journal records before a batch's write).
     public let lengthWhenOpened: Int
     private let descriptor: Int32
 
