@@ -59,6 +59,14 @@ extension DropFiler {
             }
             for index in group.items { disposeOne(items[index], &removal) }
         }
+        // On record before the journal forgets the batch: no later run files them again.
+        do { try keepUnremoved(removal.unremoved) } catch {
+            logger.error(
+                "could not record filed sources that could not be removed; a restart may file them again",
+                metadata: [
+                    "count": "\(removal.unremoved.count)", "error": "\(LogText.escaped(error.description))",
+                ])
+        }
         TestTiming.widenCrashWindow()
         // Only the drop and claim folders need flushing, so that a filed source cannot come back
         // after a power loss; where it went in the trash does not matter.
@@ -100,6 +108,8 @@ extension DropFiler {
         var recyclable: [(names: [String], folder: Directory)] = []
         /// The names of the sources moved into the trash folder one by one, likewise.
         var trashedOneByOne: [String] = []
+        /// Filed sources that could not be removed: entered in the ledger together.
+        var unremoved: [UnremovedSource] = []
     }
 
     /// The fewest filed sources for which their claim folder goes to the trash whole (see
@@ -186,7 +196,7 @@ extension DropFiler {
     }
 
     /// Disposes of one filed source (`dispose(_:_:)`), noting the folders to flush and the bytes
-    /// trashed; a source that cannot be removed is kept and said.
+    /// trashed, or the source that could not be removed.
     private func disposeOne(_ item: Item, _ removal: inout SourceRemoval) {
         do {
             try dispose(item, &removal)
@@ -196,11 +206,7 @@ extension DropFiler {
             }
             removal.trashedBytes += item.sourceBytes
         } catch {
-            do { try keepUnremoved(item.source, identity: item.identity, because: error) } catch {
-                logger.error(
-                    "could not record a filed source that could not be removed; a restart may file it again",
-                    metadata: ["file": "\(item.source)", "error": "\(LogText.escaped(error.description))"])
-            }
+            removal.unremoved.append(.init(source: item.source, identity: item.identity, error: error))
         }
     }
 

@@ -3,22 +3,33 @@ import VisdropFileSystem
 // MARK: - Filed sources that could not be removed
 
 extension DropFiler {
-    /// Enters a filed source that could not be removed in the ledger, so that no run files it
-    /// again, and says so; throws when the ledger cannot be written.
-    func keepUnremoved(
-        _ source: DropSource, identity: FileSystem.FileIdentity?, because error: FileSystemError
-    )
-        throws(FileSystemError)
-    {
-        let path = Path.join(options.dropDirectory, source.currentPath)
+    /// A filed source that could not be removed, and why.
+    struct UnremovedSource {
+        var source: DropSource
+        /// Its identity when it was read, if known.
+        var identity: FileSystem.FileIdentity?
+        var error: FileSystemError
+    }
+
+    /// Enters filed sources that could not be removed in the ledger, in one write, so that no run
+    /// files them again, and says so in one line; throws when the ledger cannot be written.
+    func keepUnremoved(_ unremoved: [UnremovedSource]) throws(FileSystemError) {
+        guard let first = unremoved.first else { return }
         logger.error(
-            "filed, but the source could not be removed; it stays where it is, is not filed again, and its removal is tried again at the next start",
+            "filed, but \(unremoved.count) source(s) could not be removed; they stay where they are, are not filed again, and their removal is tried again at the next start",
             metadata: [
-                "file": "\(source)", "error": "\(LogText.escaped(error.description))",
+                "first": "\(first.source)", "error": "\(LogText.escaped(first.error.description))",
                 "ledger": "\(LogText.escaped(ledger.path))",
             ])
-        guard let identity = identity ?? FileSystem.identity(at: path) else { return }  // Gone after all.
-        try ledger.keep(path, identity: identity)
+        var entries: [(path: String, identity: FileSystem.FileIdentity)] = []
+        for kept in unremoved {
+            let path = Path.join(options.dropDirectory, kept.source.currentPath)
+            // Gone after all when it has no identity now.
+            if let identity = kept.identity ?? FileSystem.identity(at: path) {
+                entries.append((path, identity))
+            }
+        }
+        try ledger.keep(entries)
     }
 
     /// True when `source` is a filed source the ledger keeps: it is never filed again. An entry

@@ -106,7 +106,9 @@ final class DropPipeline {
                     guard FileSystem.identity(at: path) == recorded.identity else { continue }
                     do throws(FileSystemError) { try filer.dispose(place) } catch {
                         // Filed, but not removable: on record, so that it is not filed again.
-                        try filer.keepUnremoved(place, identity: recorded.identity, because: error)
+                        try filer.keepUnremoved([
+                            .init(source: place, identity: recorded.identity, error: error)
+                        ])
                         return nil
                     }
                     return Path.directory(of: path)

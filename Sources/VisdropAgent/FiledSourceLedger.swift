@@ -45,9 +45,11 @@ final class FiledSourceLedger {
     /// Far more than any real ledger: thousands of unremovable sources would each have been said.
     static let maximumBytes = 64 << 20
 
-    /// Records that the source at `path`, with `identity`, was filed and must not be filed again.
-    func keep(_ path: String, identity: FileSystem.FileIdentity) throws(FileSystemError) {
-        entries[path] = identity
+    /// Records that the sources at these paths, with these identities, were filed and must not be
+    /// filed again (one rewrite for all of them).
+    func keep(_ kept: [(path: String, identity: FileSystem.FileIdentity)]) throws(FileSystemError) {
+        guard !kept.isEmpty else { return }
+        for (path, identity) in kept { entries[path] = identity }
         try save()
     }
 

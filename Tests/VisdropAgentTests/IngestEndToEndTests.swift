@@ -75,6 +75,26 @@ struct IngestEndToEndTests {
         #expect(workspace.text(scalars) == (try Python.expectedScalarLines(records)))
     }
 
+    @Test("many filed sources that cannot be removed: one log line, one ledger write, none filed twice")
+    func manyUnremovableSources() throws {
+        let workspace = try TestWorkspace()
+        let records = (0..<20).map { #"{"loss": \#(Double($0) / 4), "step": \#($0)}"# }
+        var flags: [FileFlag] = []
+        for (step, record) in records.enumerated() {
+            try workspace.writeInPlace("run/loss_\(step).json", Array(record.utf8))
+            flags.append(try FileFlag("i", on: workspace.drop + "/run/loss_\(step).json"))
+        }
+        let first = try workspace.ingest(log: "first")
+        let lines = first.log.split(separator: "\n").filter { $0.contains("could not be removed") }
+        #expect(lines.count == 1 && lines[0].contains("20 source(s)"), "\(first.log)")
+        let second = try workspace.ingest(log: "second")
+        #expect(second.status == 0, "\(second.log)")
+        #expect(second.log.contains("count=20"), "\(second.log)")
+        let scalars = workspace.text(workspace.out + "/run/scalars.json")
+        expectLines(of: scalars, equal: try Python.expectedScalarLines(records))
+        withExtendedLifetime(flags) {}
+    }
+
     @Test("a new file dropped under the name of a kept, unremovable source removed by hand is filed")
     func newFileUnderKeptNameFiled() throws {
         let workspace = try TestWorkspace()
