@@ -29,6 +29,8 @@ final class TrashSweeper: Sendable {
     /// What was moved to the trash since the last sweep.
     private let pendingFiles = Atomic<Int>(0)
     private let pendingBytes = Atomic<Int>(0)
+    /// How many entries the last sweep could not delete: said when it changes, not every sweep.
+    private let undeletable = Atomic<Int>(0)
 
     /// Filed sources in the trash that new images may be written into (see `FileRecycler`),
     /// newest last, with the device they are on; each sweep empties it first.
@@ -68,30 +70,66 @@ final class TrashSweeper: Sendable {
         pendingFiles.store(0, ordering: .relaxed)
         pendingBytes.store(0, ordering: .relaxed)
         guard let trash = try? Directory.open("", beneath: directory, creating: false) else { return 0 }
-        return Self.removeContents(of: trash, depth: 0)
+        var count = SweepCount()
+        Self.removeContents(of: trash, depth: 0, into: &count)
+        if undeletable.exchange(count.failed, ordering: .relaxed) != count.failed, count.failed > 0 {
+            // An immutable file, say: filed already, so nothing is lost, but it stays.
+            logger.warning(
+                "could not delete what is left in the trash; it is tried again at every sweep",
+                metadata: [
+                    "count": "\(count.failed)", "folder": "\(LogText.escaped(directory))",
+                    "first": "\(count.firstFailure ?? "")",
+                ])
+        }
+        return count.removed
+    }
+
+    /// What a sweep deleted, and what it could not.
+    private struct SweepCount {
+        var removed = 0
+        var failed = 0
+        var firstFailure: String?
+
+        mutating func failure(_ path: String, _ error: FileSystemError) {
+            failed += 1
+            if firstFailure == nil {
+                firstFailure = LogText.escaped(path) + ": " + LogText.escaped(error.description)
+            }
+        }
     }
 
     /// How deep `removeContents` goes: the trash holds files, and claim folders of files.
     private static let maximumDepth = 4
 
     /// Removes what `folder` holds — files, and folders (a batch's claim folder, moved here whole)
-    /// with what they hold — without following links; returns how many files it removed.
-    private static func removeContents(of folder: Directory, depth: Int) -> Int {
+    /// with what they hold — without following links, counting in `count`.
+    private static func removeContents(of folder: Directory, depth: Int, into count: inout SweepCount) {
         // Names and types from the listing alone: a `stat` per file is one more directory lookup.
-        guard let entries = try? folder.listNames() else { return 0 }
-        var removed = 0
+        let entries: [(name: String, type: FileSystem.EntryType)]
+        do { entries = try folder.listNames() } catch {
+            count.failure(folder.path, error)
+            return
+        }
         for entry in entries {
-            if entry.type == .directory {
-                guard depth < maximumDepth,
-                    let inner = try? folder.openSubdirectory(entry.name, creating: false)
-                else { continue }
-                removed += removeContents(of: inner, depth: depth + 1)
-                try? folder.removeSubdirectory(entry.name)
-            } else if (try? folder.removeEntry(entry.name)) != nil {
-                removed += 1
+            let path = Path.join(folder.path, entry.name)
+            do throws(FileSystemError) {
+                if entry.type == .directory {
+                    guard depth < maximumDepth else { continue }
+                    let failedBefore = count.failed
+                    removeContents(
+                        of: try folder.openSubdirectory(entry.name, creating: false), depth: depth + 1,
+                        into: &count)
+                    // A folder still holding what could not be deleted is not one more failure.
+                    guard count.failed == failedBefore else { continue }
+                    try folder.removeSubdirectory(entry.name)
+                } else {
+                    try folder.removeEntry(entry.name)
+                    count.removed += 1
+                }
+            } catch {
+                count.failure(path, error)
             }
         }
-        return removed
     }
 
     /// Starts the background thread, which sweeps at start and after `ring()` once filing pauses.

@@ -133,6 +133,46 @@ struct IngestEndToEndTests {
         withExtendedLifetime(appendOnly) {}
     }
 
+    @Test("an entry the trash sweeper cannot delete is said once by each run, not at every sweep")
+    func undeletableTrashEntrySaidOnce() throws {
+        let workspace = try TestWorkspace()
+        let records = (0..<4).map { #"{"loss": \#(Double($0) / 2), "step": \#($0)}"# }
+        // Four claimed sources an earlier run left; their claim folder goes to the trash whole,
+        // with the one that is immutable, which the sweeper then cannot delete.
+        for (step, record) in records.enumerated() {
+            try workspace.writeInPlace(".visdrop-claim/loss_\(step).json", Array(record.utf8))
+        }
+        try runProgram(
+            "/usr/bin/chattr", ["+i", workspace.drop + "/.visdrop-claim/loss_0.json"],
+            purpose: "make a claimed file immutable")
+        let trash = workspace.drop + "/.visdrop-trash"
+        defer {
+            // Wherever it went in the trash: let the workspace be removed.
+            let found = FileManager.default.enumerator(atPath: trash)?.compactMap { $0 as? String }
+            for name in found ?? [] where name.hasSuffix("loss_0.json") {
+                try? runProgram("/usr/bin/chattr", ["-i", trash + "/" + name], purpose: "clean up")
+            }
+        }
+        let first = try workspace.ingest(log: "first")
+        #expect(first.status == 0, "\(first.log)")
+        expectLines(
+            of: workspace.text(workspace.out + "/scalars.json"),
+            equal: try Python.expectedScalarLines(records))
+        let warnings = first.log.split(separator: "\n").filter { $0.contains("could not delete") }
+        #expect(warnings.count == 1 && warnings[0].contains("count=1"), "\(first.log)")
+        // A running agent sweeps after every batch: it says so once, not at each sweep.
+        let agent = try AgentProcess(workspace.watchArguments(), logPath: workspace.root + "/watch.log")
+        try agent.waitUntilWatching()
+        for step in 4..<6 {
+            try workspace.writeByRename("loss_\(step).json", Array(#"{"loss": 1, "step": \#(step)}"#.utf8))
+            try eventually("file \(step) filed and its source deleted from the trash", deadline: 120) {
+                agent.log.components(separatedBy: "emptied the trash").count - 1 == step - 3
+            }
+        }
+        #expect(try agent.terminate() == 0)
+        #expect(agent.log.components(separatedBy: "could not delete").count - 1 == 1, "\(agent.log)")
+    }
+
     @Test("a file a writer still holds open is left for the next run, with exit code 2")
     func fileHeldOpenIsLeft() throws {
         let workspace = try TestWorkspace()
