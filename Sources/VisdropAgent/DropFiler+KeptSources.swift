@@ -49,7 +49,6 @@ extension DropFiler {
     /// is forgotten; one under another drop folder (an earlier `--drop`) is left alone.
     func retryKeptRemovals() {
         guard !ledger.entries.isEmpty else { return }
-        let dropPrefix = options.dropDirectory + "/"
         var settled: [String] = []
         var stillKept: [String] = []
         for path in ledger.entries.keys {
@@ -57,9 +56,11 @@ extension DropFiler {
                 settled.append(path)
                 continue
             }
-            guard path.hasPrefix(dropPrefix) else { continue }
+            guard let source = DropSource(recordedPath: path, beneath: options.dropDirectory) else {
+                continue
+            }
             do throws(FileSystemError) {
-                try dispose(DropSource(currentPath: String(path.dropFirst(dropPrefix.count))))
+                try dispose(source)
                 if options.durable { try FileSystem.syncDirectory(Path.directory(of: path)) }
                 settled.append(path)
             } catch {

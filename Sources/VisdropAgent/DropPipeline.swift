@@ -94,12 +94,11 @@ final class DropPipeline {
         let filer = DropFiler(
             options: options, journal: journal, ledger: ledger, trash: trash, logger: logger)
         do {
-            let dropPrefix = options.dropDirectory + "/"
             try journal.recover { recorded throws(FileSystemError) -> String? in
                 // The journal names sources by their full path; a source outside today's drop
                 // folder (started with another --drop) is left alone.
-                guard recorded.path.hasPrefix(dropPrefix) else { return nil }
-                let source = DropSource(currentPath: String(recorded.path.dropFirst(dropPrefix.count)))
+                guard let source = DropSource(recordedPath: recorded.path, beneath: options.dropDirectory)
+                else { return nil }
                 // A claimed source whose claim a power cut undid is back under its dropped name.
                 for place in Set([source, DropSource(relativePath: source.relativePath, claimed: false)]) {
                     let path = Path.join(options.dropDirectory, place.currentPath)

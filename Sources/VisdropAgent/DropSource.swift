@@ -42,6 +42,14 @@ struct DropSource: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The source a record names by its full path (the journal's, the ledger's), or nil when the
+    /// path is not beneath `dropDirectory` (recorded under another `--drop`).
+    init?(recordedPath: String, beneath dropDirectory: String) {
+        let prefix = dropDirectory + "/"
+        guard recordedPath.hasPrefix(prefix) else { return nil }
+        self.init(currentPath: String(recordedPath.dropFirst(prefix.count)))
+    }
+
     init(relativePath: String, claimed: Bool) {
         self.relativePath = relativePath
         self.claimed = claimed
